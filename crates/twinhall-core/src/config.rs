@@ -1,0 +1,455 @@
+//! The app configuration, read from TOML. Every field has a default; an unknown field or a
+//! wrong value is an error that names the file, the line and the field.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The built-in configuration, identical to `config/default.toml`.
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}: {message}")]
+    Parse { path: PathBuf, line: usize, message: String },
+    #[error("{path}: {field}: {message}")]
+    Invalid { path: PathBuf, field: &'static str, message: String },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Picks the text for this language; every on-screen string goes through here.
+    pub fn tr(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Self::Zh => zh,
+            Self::En => en,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StyleMode {
+    #[default]
+    Night,
+    Day,
+}
+
+/// An sRGB colour written as `#rrggbb` or `#rrggbbaa`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rgba(pub [f32; 4]);
+
+impl Rgba {
+    pub fn parse(s: &str) -> Option<Self> {
+        let hex = s.strip_prefix('#')?;
+        if !(hex.len() == 6 || hex.len() == 8) || !hex.is_ascii() {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok().map(|b| f32::from(b) / 255.0);
+        let a = if hex.len() == 8 { byte(6)? } else { 1.0 };
+        Some(Self([byte(0)?, byte(2)?, byte(4)?, a]))
+    }
+
+    const fn hex(r: u8, g: u8, b: u8) -> Self {
+        Self([r as f32 / 255.0, g as f32 / 255.0, b as f32 / 255.0, 1.0])
+    }
+}
+
+impl fmt::Display for Rgba {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+        write!(f, "#{:02x}{:02x}{:02x}", c(self.0[0]), c(self.0[1]), c(self.0[2]))?;
+        if self.0[3] < 1.0 {
+            write!(f, "{:02x}", c(self.0[3]))?;
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for Rgba {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a colour; write #rrggbb or #rrggbbaa")))
+    }
+}
+
+impl Serialize for Rgba {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub ui: UiConfig,
+    pub window: WindowConfig,
+    pub city: CityConfig,
+    pub feed: FeedConfig,
+    pub style: StyleConfig,
+    pub camera: CameraConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            ui: UiConfig::default(),
+            window: WindowConfig::default(),
+            city: CityConfig::default(),
+            feed: FeedConfig::default(),
+            style: StyleConfig::default(),
+            camera: CameraConfig::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    pub lang: Lang,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WindowConfig {
+    pub width: u32,
+    pub height: u32,
+    pub fullscreen: bool,
+}
+
+impl Default for WindowConfig {
+    fn default() -> Self {
+        Self { width: 1600, height: 900, fullscreen: false }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CityConfig {
+    /// `embedded:helsinki`, `generated:N`, `none`, or a path to an `.osm.pbf` file.
+    pub source: String,
+    /// Display name; the source's name when empty.
+    pub name: String,
+    pub level_height_m: f32,
+    pub tile_size_m: f64,
+}
+
+impl Default for CityConfig {
+    fn default() -> Self {
+        Self { source: "embedded:helsinki".into(), name: String::new(), level_height_m: 3.0, tile_size_m: 400.0 }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Backend base URL; empty runs the simulator in-process.
+    pub url: String,
+    /// Bearer token; never logged.
+    pub token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StyleConfig {
+    pub mode: StyleMode,
+    #[serde(deserialize_with = "night_palette")]
+    pub night: Palette,
+    #[serde(deserialize_with = "day_palette")]
+    pub day: Palette,
+}
+
+fn night_palette<'de, D: Deserializer<'de>>(d: D) -> Result<Palette, D::Error> {
+    Ok(PaletteOverride::deserialize(d)?.apply(Palette::night()))
+}
+
+fn day_palette<'de, D: Deserializer<'de>>(d: D) -> Result<Palette, D::Error> {
+    Ok(PaletteOverride::deserialize(d)?.apply(Palette::day()))
+}
+
+macro_rules! palette_override {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        /// A palette table in the config: any field left out keeps the style's default.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct PaletteOverride {
+            $(#[serde(default)] $field: Option<$ty>,)*
+        }
+
+        impl PaletteOverride {
+            fn apply(self, mut base: Palette) -> Palette {
+                $(if let Some(v) = self.$field { base.$field = v; })*
+                base
+            }
+        }
+    };
+}
+
+palette_override!(
+    sky: Rgba, ground: Rgba, building_base: Rgba, building_top: Rgba, building_tall: Rgba,
+    roof: Rgba, tall_m: f32, road_major: Rgba, road_minor: Rgba, path: Rgba, railway: Rgba,
+    water: Rgba, green: Rgba, ambient: f32, sun_lux: f32,
+);
+
+impl Default for StyleConfig {
+    fn default() -> Self {
+        Self { mode: StyleMode::Night, night: Palette::night(), day: Palette::day() }
+    }
+}
+
+impl StyleConfig {
+    pub fn palette(&self) -> &Palette {
+        match self.mode {
+            StyleMode::Night => &self.night,
+            StyleMode::Day => &self.day,
+        }
+    }
+}
+
+/// Colours of one style.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Palette {
+    pub sky: Rgba,
+    pub ground: Rgba,
+    pub building_base: Rgba,
+    pub building_top: Rgba,
+    pub building_tall: Rgba,
+    pub roof: Rgba,
+    pub tall_m: f32,
+    pub road_major: Rgba,
+    pub road_minor: Rgba,
+    pub path: Rgba,
+    pub railway: Rgba,
+    pub water: Rgba,
+    pub green: Rgba,
+    /// Ambient light brightness (cd/m² as Bevy measures it).
+    pub ambient: f32,
+    /// Sun illuminance in lux.
+    pub sun_lux: f32,
+}
+
+impl Palette {
+    pub fn night() -> Self {
+        Self {
+            sky: Rgba::hex(0x04, 0x08, 0x14),
+            ground: Rgba::hex(0x08, 0x10, 0x1e),
+            building_base: Rgba::hex(0x0c, 0x1c, 0x3a),
+            building_top: Rgba::hex(0x2a, 0x7f, 0xc8),
+            building_tall: Rgba::hex(0x4f, 0xe3, 0xff),
+            roof: Rgba::hex(0x3a, 0x9e, 0xe8),
+            tall_m: 60.0,
+            road_major: Rgba::hex(0xff, 0xb3, 0x40),
+            road_minor: Rgba::hex(0x2e, 0x6a, 0x9a),
+            path: Rgba::hex(0x1a, 0x36, 0x52),
+            railway: Rgba::hex(0x9a, 0x6c, 0xff),
+            water: Rgba::hex(0x0a, 0x3a, 0x6e),
+            green: Rgba::hex(0x0e, 0x3b, 0x2e),
+            ambient: 400.0,
+            sun_lux: 3000.0,
+        }
+    }
+
+    pub fn day() -> Self {
+        Self {
+            sky: Rgba::hex(0xbf, 0xd8, 0xee),
+            ground: Rgba::hex(0xe4, 0xe1, 0xd8),
+            building_base: Rgba::hex(0xb4, 0xb0, 0xa8),
+            building_top: Rgba::hex(0xe6, 0xe2, 0xda),
+            building_tall: Rgba::hex(0xc8, 0xd6, 0xe8),
+            roof: Rgba::hex(0xf2, 0xef, 0xe9),
+            tall_m: 60.0,
+            road_major: Rgba::hex(0xff, 0xd2, 0x7a),
+            road_minor: Rgba::hex(0xff, 0xff, 0xff),
+            path: Rgba::hex(0xd6, 0xcf, 0xc4),
+            railway: Rgba::hex(0x8a, 0x84, 0x90),
+            water: Rgba::hex(0x8e, 0xc3, 0xe6),
+            green: Rgba::hex(0xb5, 0xd9, 0x9c),
+            ambient: 900.0,
+            sun_lux: 12000.0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CameraConfig {
+    /// Distance from the focus point, metres.
+    pub distance_m: f32,
+    /// Angle below the horizon, degrees (90 looks straight down).
+    pub pitch_deg: f32,
+    /// Compass heading the camera looks towards, degrees.
+    pub heading_deg: f32,
+}
+
+impl Default for CameraConfig {
+    fn default() -> Self {
+        Self { distance_m: 1800.0, pitch_deg: 45.0, heading_deg: 0.0 }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.into(), source })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates TOML text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
+            let line = text[..offset].matches('\n').count() + 1;
+            let section = text[..offset]
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|l| l.starts_with('['))
+                .map(|l| format!(" (in {l})"))
+                .unwrap_or_default();
+            let message = e.message().trim().replace('\n', " ");
+            ConfigError::Parse { path: path.into(), line, message: format!("{message}{section}") }
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |field: &'static str, message: String| Err(ConfigError::Invalid { path: path.into(), field, message });
+        if !(320..=16384).contains(&self.window.width) {
+            return invalid("window.width", format!("must be 320..=16384, got {}", self.window.width));
+        }
+        if !(240..=16384).contains(&self.window.height) {
+            return invalid("window.height", format!("must be 240..=16384, got {}", self.window.height));
+        }
+        if !(1.0..=10.0).contains(&self.city.level_height_m) {
+            return invalid("city.level_height_m", format!("must be 1..=10 metres, got {}", self.city.level_height_m));
+        }
+        if !(50.0..=5000.0).contains(&self.city.tile_size_m) {
+            return invalid("city.tile_size_m", format!("must be 50..=5000 metres, got {}", self.city.tile_size_m));
+        }
+        if let Err(m) = CitySource::parse(&self.city.source) {
+            return invalid("city.source", m);
+        }
+        if !self.feed.url.is_empty() && !(self.feed.url.starts_with("http://") || self.feed.url.starts_with("https://")) {
+            return invalid("feed.url", "must start with http:// or https://".into());
+        }
+        if !(10.0..=1_000_000.0).contains(&self.camera.distance_m) {
+            return invalid("camera.distance_m", format!("must be 10..=1000000, got {}", self.camera.distance_m));
+        }
+        if !(5.0..=90.0).contains(&self.camera.pitch_deg) {
+            return invalid("camera.pitch_deg", format!("must be 5..=90, got {}", self.camera.pitch_deg));
+        }
+        for (name, p) in [("style.night.tall_m", &self.style.night), ("style.day.tall_m", &self.style.day)] {
+            if !(p.tall_m > 0.0) {
+                return invalid(name, format!("must be positive, got {}", p.tall_m));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where the city comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CitySource {
+    /// The Helsinki extract compiled into the binary.
+    EmbeddedHelsinki,
+    /// A procedural city of N buildings.
+    Generated(usize),
+    /// Ground only.
+    None,
+    /// An `.osm.pbf` file.
+    File(PathBuf),
+}
+
+impl CitySource {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("is empty; use embedded:helsinki, generated:N, none or a file path".into());
+        }
+        if let Some(rest) = s.strip_prefix("embedded:") {
+            return match rest {
+                "helsinki" => Ok(Self::EmbeddedHelsinki),
+                other => Err(format!("no embedded city `{other}`; the embedded city is `helsinki`")),
+            };
+        }
+        if let Some(n) = s.strip_prefix("generated:") {
+            return n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= 5_000_000)
+                .map(Self::Generated)
+                .ok_or_else(|| format!("`{s}`: N must be a number of buildings up to 5000000"));
+        }
+        if s == "none" {
+            return Ok(Self::None);
+        }
+        Ok(Self::File(PathBuf::from(s)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_file_equals_built_in_defaults() {
+        let parsed = Config::parse(DEFAULT_TOML, Path::new("config/default.toml"));
+        assert_eq!(parsed.ok(), Some(Config::default()));
+    }
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        assert_eq!(Config::parse("", Path::new("x.toml")).ok(), Some(Config::default()));
+    }
+
+    #[test]
+    fn unknown_field_names_file_line_and_field() {
+        let err = Config::parse("[window]\nwidth = 800\nwidht = 600\n", Path::new("my.toml")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("my.toml:3:"), "{err}");
+        assert!(err.contains("widht") && err.contains("[window]"), "{err}");
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn wrong_values_name_the_field() {
+        let cases = [
+            ("[ui]\nlang = \"fr\"\n", "fr"),
+            ("[window]\nwidth = 10\n", "window.width"),
+            ("[city]\nsource = \"generated:lots\"\n", "city.source"),
+            ("[feed]\nurl = \"ftp://x\"\n", "feed.url"),
+            ("[style.night]\nsky = \"blue\"\n", "blue"),
+            ("[style.day]\nsunshine = 3\n", "sunshine"),
+            ("[window]\nwidth = \"wide\"\n", "my.toml:2"),
+        ];
+        for (text, needle) in cases {
+            let err = Config::parse(text, Path::new("my.toml")).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(needle), "{text:?} gave {err:?}");
+        }
+    }
+
+    #[test]
+    fn a_palette_table_overrides_only_what_it_names() {
+        let c = Config::parse("[style.night]\nwater = \"#ff0000\"\n", Path::new("x.toml")).unwrap_or_default();
+        assert_eq!(c.style.night.water, Rgba([1.0, 0.0, 0.0, 1.0]));
+        assert_eq!(c.style.night.ground, Palette::night().ground);
+    }
+
+    #[test]
+    fn colours_round_trip() {
+        let c = Rgba::parse("#0a3a6e").unwrap_or(Rgba([0.0; 4]));
+        assert_eq!(c.to_string(), "#0a3a6e");
+        assert_eq!(Rgba::parse("#0a3a6e80").map(|c| c.to_string()), Some("#0a3a6e80".into()));
+        assert_eq!(Rgba::parse("0a3a6e"), None);
+    }
+}

@@ -1,0 +1,14 @@
+//! GPU-free core of twinhall: the city model, its import from GIS files, the local metric
+//! frame the scene lives in, mesh building for extruded footprints, and the app configuration.
+//!
+//! Nothing here depends on Bevy, so these tests build and run in seconds.
+
+pub mod config;
+pub mod extrude;
+pub mod frame;
+pub mod generate;
+pub mod model;
+pub mod osm;
+
+pub use frame::{LocalFrame, LonLat};
+pub use model::CityModel;

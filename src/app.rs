@@ -1,0 +1,64 @@
+//! Builds the full windowed app: Bevy's default plugins configured from the settings, egui, and
+//! every twinhall feature.
+
+use bevy::log::LogPlugin;
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::window::{MonitorSelection, WindowMode, WindowResolution};
+use bevy_egui::EguiPlugin;
+
+use crate::Settings;
+use crate::city::City;
+use crate::settings::{ConfigOrigin, redact_url};
+
+/// The windowed app for these settings and this city.
+pub fn build(settings: Settings, city: City) -> App {
+    let window = &settings.config.window;
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "twinhall · 市域社会治理数字孪生".into(),
+                    resolution: WindowResolution::new(window.width, window.height).with_scale_factor_override(1.0),
+                    mode: if window.fullscreen {
+                        WindowMode::BorderlessFullscreen(MonitorSelection::Primary)
+                    } else {
+                        WindowMode::Windowed
+                    },
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(LogPlugin {
+                // RUST_LOG, when set, replaces this filter.
+                filter: "info,wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,calloop=warn".into(),
+                ..default()
+            })
+            .set(RenderPlugin {
+                // A screenshot must show the finished scene, not pipelines still compiling.
+                synchronous_pipeline_compilation: settings.screenshot.is_some(),
+                ..default()
+            }),
+    );
+    app.add_plugins(EguiPlugin::default());
+    let config_name = match &settings.config_origin {
+        ConfigOrigin::File(p) => p.display().to_string(),
+        ConfigOrigin::BuiltIn => "built-in defaults".into(),
+    };
+    let feed = if settings.config.feed.url.is_empty() {
+        "embedded simulator".to_owned()
+    } else {
+        redact_url(&settings.config.feed.url)
+    };
+    info!(
+        "twinhall {} starting: config={config_name} city={} ({} buildings) feed={feed} lang={:?} style={:?}",
+        env!("CARGO_PKG_VERSION"),
+        settings.config.city.source,
+        city.model.buildings.len(),
+        settings.config.ui.lang,
+        settings.config.style.mode,
+    );
+    app.insert_resource(settings).insert_resource(city).add_plugins(crate::plugin);
+    app
+}

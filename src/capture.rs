@@ -1,0 +1,63 @@
+//! `--screenshot PATH --frames N`: render N frames, save the window as PNG, exit 0.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+
+use crate::{AppSystems, Settings};
+
+/// Frames to wait for the capture after asking for it before giving up.
+const CAPTURE_GRACE_FRAMES: u32 = 600;
+
+#[derive(Resource, Debug)]
+struct CapturePlan {
+    path: PathBuf,
+    frames: u32,
+    rendered: u32,
+    requested: bool,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, plan_capture).add_systems(
+        Update,
+        request_capture.run_if(resource_exists::<CapturePlan>).in_set(AppSystems::Capture),
+    );
+}
+
+fn plan_capture(mut commands: Commands, settings: Res<Settings>) {
+    if let Some((path, frames)) = &settings.screenshot {
+        commands.insert_resource(CapturePlan { path: path.clone(), frames: *frames, rendered: 0, requested: false });
+    }
+}
+
+fn request_capture(mut commands: Commands, mut plan: ResMut<CapturePlan>, mut exit: MessageWriter<AppExit>) {
+    plan.rendered += 1;
+    if !plan.requested && plan.rendered >= plan.frames {
+        plan.requested = true;
+        let path = plan.path.clone();
+        commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+            match save_png(&captured.image, &path) {
+                Ok(()) => {
+                    info!("screenshot saved to {}", path.display());
+                    exit.write(AppExit::Success);
+                }
+                Err(e) => {
+                    error!("{}: cannot save screenshot: {e}", path.display());
+                    exit.write(AppExit::from_code(1));
+                }
+            }
+        });
+    } else if plan.requested && plan.rendered > plan.frames + CAPTURE_GRACE_FRAMES {
+        error!("no screenshot arrived {CAPTURE_GRACE_FRAMES} frames after it was requested");
+        exit.write(AppExit::from_code(1));
+    }
+}
+
+fn save_png(image: &Image, path: &Path) -> Result<(), String> {
+    let rgb = image.clone().try_into_dynamic().map_err(|e| e.to_string())?.to_rgb8();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    rgb.save_with_format(path, image::ImageFormat::Png).map_err(|e| e.to_string())
+}

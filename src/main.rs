@@ -1,0 +1,45 @@
+//! The `twinhall` binary: parses the command line, loads config and city, runs the wall.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use twinhall::city::load_city;
+use twinhall::cli::{Cli, Command};
+use twinhall::{Settings, app};
+
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("twinhall: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    if let Some(Command::CityInfo { file }) = &cli.command {
+        return city_info(file);
+    }
+    let settings = Settings::from_cli(&cli).map_err(|e| e.to_string())?;
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("no display: set DISPLAY or WAYLAND_DISPLAY, or run under xvfb-run".into());
+    }
+    let city = load_city(&settings).map_err(|e| e.to_string())?;
+    let exit = app::build(settings, city).run();
+    Ok(match exit {
+        bevy::app::AppExit::Success => ExitCode::SUCCESS,
+        bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
+    })
+}
+
+fn city_info(file: &str) -> Result<ExitCode, String> {
+    let source = twinhall_core::config::CitySource::parse(file).map_err(|m| format!("{file}: {m}"))?;
+    let config = twinhall_core::config::Config::default();
+    let city = twinhall::city::load_source(&source, &config.city).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&city.info()).map_err(|e| e.to_string())?;
+    println!("{json}");
+    Ok(ExitCode::SUCCESS)
+}

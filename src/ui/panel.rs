@@ -1,0 +1,210 @@
+//! The side panel (city summary, layers, style, view) and the status bar (feed state, city,
+//! frame rate, data attribution). Drawing functions take plain views so they test without a GPU.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use twinhall_core::config::{Lang, StyleMode};
+use twinhall_core::model::PoiKind;
+
+use crate::Settings;
+use crate::camera::OrbitCamera;
+use crate::city::{City, CityMeshStats, LayerVisibility};
+use crate::feed::FeedStatus;
+
+/// Runs the panels after fonts and scale are set.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PanelSystems;
+
+/// Smoothed frame rate for the status bar.
+#[derive(Resource, Default, Debug, Clone, Copy)]
+pub struct FrameRate {
+    pub fps: f32,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<FrameRate>()
+        .add_systems(Update, measure_frame_rate)
+        .add_systems(EguiPrimaryContextPass, draw_panels.in_set(PanelSystems));
+}
+
+fn measure_frame_rate(time: Res<Time>, mut rate: ResMut<FrameRate>) {
+    let dt = time.delta_secs();
+    if dt > 0.0 {
+        let fps = 1.0 / dt;
+        rate.fps = if rate.fps == 0.0 { fps } else { rate.fps * 0.9 + fps * 0.1 };
+    }
+}
+
+/// Chinese and English names of the POI kinds.
+pub fn poi_label(kind: PoiKind, lang: Lang) -> &'static str {
+    match kind {
+        PoiKind::Camera => lang.tr("视频监控", "CCTV cameras"),
+        PoiKind::Hydrant => lang.tr("消防栓", "Fire hydrants"),
+        PoiKind::Hospital => lang.tr("医疗机构", "Hospitals"),
+        PoiKind::Police => lang.tr("公安机关", "Police"),
+        PoiKind::FireStation => lang.tr("消防站", "Fire stations"),
+        PoiKind::Shelter => lang.tr("应急避难场所", "Shelters"),
+        PoiKind::School => lang.tr("学校", "Schools"),
+        PoiKind::Pharmacy => lang.tr("药店", "Pharmacies"),
+    }
+}
+
+/// What the side panel shows of the city.
+#[derive(Clone, Debug, Default)]
+pub struct CitySummary {
+    pub name: String,
+    pub buildings: usize,
+    pub roads: usize,
+    pub water: usize,
+    pub green: usize,
+    pub pois: Vec<(PoiKind, usize)>,
+    pub rejected: usize,
+}
+
+impl CitySummary {
+    pub fn of(city: &City, lang: Lang, configured_name: &str) -> Self {
+        let info = city.model.info();
+        Self {
+            name: city.display_name(lang, configured_name),
+            buildings: info.buildings,
+            roads: info.roads,
+            water: info.water_areas,
+            green: info.green_areas,
+            pois: info.pois_by_kind.into_iter().collect(),
+            rejected: info.rejected.values().sum(),
+        }
+    }
+}
+
+/// Controls the side panel can change; the caller writes back only what differs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PanelControls {
+    pub layers: LayerVisibility,
+    pub style: StyleMode,
+    pub reset_view: bool,
+}
+
+pub fn side_panel_ui(ui: &mut egui::Ui, lang: Lang, city: &CitySummary, controls: &mut PanelControls) {
+    ui.add_space(6.0);
+    ui.label(egui::RichText::new(lang.tr("市域社会治理现代化指挥中心", "City Governance Command Centre")).size(20.0).strong().color(egui::Color32::from_rgb(120, 210, 255)));
+    ui.label(egui::RichText::new(lang.tr("数字孪生 · 城市总览", "Digital twin · City overview")).size(14.0));
+    ui.separator();
+
+    egui::CollapsingHeader::new(lang.tr("城市概况", "City")).default_open(true).show(ui, |ui| {
+        egui::Grid::new("city_summary").num_columns(2).striped(true).show(ui, |ui| {
+            let row = |ui: &mut egui::Ui, k: &str, v: String| {
+                ui.label(k);
+                ui.label(egui::RichText::new(v).strong());
+                ui.end_row();
+            };
+            row(ui, lang.tr("城市", "City"), city.name.clone());
+            row(ui, lang.tr("建筑", "Buildings"), city.buildings.to_string());
+            row(ui, lang.tr("道路", "Roads"), city.roads.to_string());
+            row(ui, lang.tr("水域", "Water areas"), city.water.to_string());
+            row(ui, lang.tr("绿地", "Green areas"), city.green.to_string());
+            for (kind, n) in &city.pois {
+                row(ui, poi_label(*kind, lang), n.to_string());
+            }
+            if city.rejected > 0 {
+                row(ui, lang.tr("剔除的无效要素", "Rejected features"), city.rejected.to_string());
+            }
+        });
+    });
+
+    egui::CollapsingHeader::new(lang.tr("图层", "Layers")).default_open(true).show(ui, |ui| {
+        let l = &mut controls.layers;
+        ui.checkbox(&mut l.buildings, lang.tr("建筑", "Buildings"));
+        ui.checkbox(&mut l.roads, lang.tr("道路", "Roads"));
+        ui.checkbox(&mut l.railways, lang.tr("轨道交通", "Railways"));
+        ui.checkbox(&mut l.water, lang.tr("水系", "Water"));
+        ui.checkbox(&mut l.green, lang.tr("绿地", "Green areas"));
+    });
+
+    egui::CollapsingHeader::new(lang.tr("显示样式", "Style")).default_open(true).show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut controls.style, StyleMode::Night, lang.tr("夜间指挥", "Night"));
+            ui.radio_value(&mut controls.style, StyleMode::Day, lang.tr("白天", "Day"));
+        });
+        if ui.button(lang.tr("复位视角 (Home)", "Reset view (Home)")).clicked() {
+            controls.reset_view = true;
+        }
+        ui.label(egui::RichText::new(lang.tr("左键平移 · 右键旋转 · 滚轮缩放", "Left drag pan · right drag rotate · wheel zoom")).small());
+    });
+
+    crate::hub::section_ui(ui, lang);
+    crate::theatre::section_ui(ui, lang);
+}
+
+/// What the status bar shows.
+#[derive(Clone, Debug, Default)]
+pub struct StatusView {
+    pub feed: String,
+    pub feed_ok: bool,
+    pub city: String,
+    pub mesh_entities: usize,
+    pub fps: f32,
+}
+
+pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
+    ui.horizontal(|ui| {
+        let colour = if s.feed_ok { egui::Color32::from_rgb(80, 220, 120) } else { egui::Color32::from_rgb(255, 170, 60) };
+        ui.label(egui::RichText::new("●").color(colour));
+        ui.label(format!("{}：{}", lang.tr("数据源", "Feed"), s.feed));
+        ui.separator();
+        ui.label(format!("{}：{}", lang.tr("城市", "City"), s.city));
+        ui.separator();
+        ui.label(format!("{} {}", lang.tr("网格批次", "Mesh batches"), s.mesh_entities));
+        ui.separator();
+        ui.label(format!("{:.0} FPS", s.fps));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(egui::RichText::new(lang.tr("地图数据 © OpenStreetMap 贡献者", "Map data © OpenStreetMap contributors")).small());
+        });
+    });
+}
+
+#[expect(clippy::too_many_arguments, reason = "the panel reads most of the app's state")]
+fn draw_panels(
+    mut contexts: EguiContexts,
+    settings: Res<Settings>,
+    city: Res<City>,
+    stats: Res<CityMeshStats>,
+    feed: Res<FeedStatus>,
+    rate: Res<FrameRate>,
+    mut layers: ResMut<LayerVisibility>,
+    mut style: ResMut<crate::city::MapStyle>,
+    mut cams: Query<(&mut OrbitCamera, &crate::camera::HomeView)>,
+    mut summary: Local<Option<CitySummary>>,
+) -> Result {
+    let lang = settings.lang();
+    let ctx = contexts.ctx_mut()?.clone();
+    if summary.is_none() || city.is_changed() {
+        *summary = Some(CitySummary::of(&city, lang, &settings.config.city.name));
+    }
+    let summary = summary.as_ref().cloned().unwrap_or_default();
+    let mut root = egui::Ui::new(ctx.clone(), "twinhall_root".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()));
+    let status = StatusView {
+        feed: feed.describe(lang),
+        feed_ok: feed.is_live(),
+        city: summary.name.clone(),
+        mesh_entities: stats.mesh_entities,
+        fps: rate.fps,
+    };
+    egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
+    let mut controls = PanelControls { layers: layers.clone(), style: style.0, reset_view: false };
+    egui::Panel::left("side_panel").default_size(320.0).resizable(true).show(&mut root, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| side_panel_ui(ui, lang, &summary, &mut controls));
+    });
+    // Write back only real changes: a write marks the resource changed and rebuilds meshes.
+    if controls.layers != *layers {
+        *layers = controls.layers;
+    }
+    if controls.style != style.0 {
+        style.0 = controls.style;
+    }
+    if controls.reset_view {
+        for (mut orbit, home) in &mut cams {
+            *orbit = home.0;
+        }
+    }
+    Ok(())
+}

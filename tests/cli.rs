@@ -1,0 +1,108 @@
+//! The command line as a user meets it: errors are one line with exit code 2, never a panic;
+//! `city-info` prints JSON about real files.
+
+use std::process::{Command, Output};
+
+fn twinhall(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_twinhall"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn assert_one_line_error(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line, got {err:?}");
+}
+
+#[test]
+fn version_prints_and_exits_zero() {
+    let o = twinhall(&["--version"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn a_config_with_an_unknown_field_names_file_line_and_field() {
+    let dir = tempdir("badcfg");
+    let path = dir.join("wall.toml");
+    std::fs::write(&path, "[window]\nwidth = 1920\nwidht = 1080\n").expect("write");
+    let o = twinhall(&["--config", path.to_str().expect("utf8")]);
+    assert_one_line_error(&o, "wall.toml:3");
+    assert!(stderr(&o).contains("widht"));
+}
+
+#[test]
+fn a_wrong_value_names_the_field() {
+    let dir = tempdir("badval");
+    let path = dir.join("wall.toml");
+    std::fs::write(&path, "[city]\ntile_size_m = 1.0\n").expect("write");
+    let o = twinhall(&["--config", path.to_str().expect("utf8")]);
+    assert_one_line_error(&o, "city.tile_size_m");
+}
+
+#[test]
+fn a_missing_config_file_is_named() {
+    let o = twinhall(&["--config", "/nonexistent/twinhall.toml"]);
+    assert_one_line_error(&o, "/nonexistent/twinhall.toml");
+}
+
+#[test]
+fn a_bad_size_is_rejected_by_the_parser() {
+    let o = twinhall(&["--size", "huge"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("huge"));
+}
+
+#[test]
+fn city_info_describes_the_demo_city() {
+    let o = twinhall(&["city-info", "embedded:helsinki"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    // The extract's README counts 433 building ways and 67 building multipolygons.
+    let buildings = v["buildings"].as_u64().expect("buildings");
+    assert!((400..=600).contains(&buildings), "{buildings} buildings");
+    assert!(v["road_segments"].as_u64().expect("road_segments") > 2000);
+    assert!(v["pois"].as_u64().expect("pois") >= 221 + 37, "cameras and hydrants");
+    assert_eq!(v["pois_by_kind"]["camera"].as_u64(), Some(221));
+    assert_eq!(v["pois_by_kind"]["hydrant"].as_u64(), Some(37));
+    for key in ["water_areas", "green_areas", "rejected"] {
+        assert!(!v[key].is_null(), "{key} missing");
+    }
+}
+
+#[test]
+fn city_info_on_a_file_path_matches_the_embedded_copy() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/city/helsinki.osm.pbf");
+    let a = twinhall(&["city-info", path]);
+    let b = twinhall(&["city-info", "embedded:helsinki"]);
+    let va: serde_json::Value = serde_json::from_slice(&a.stdout).expect("JSON");
+    let vb: serde_json::Value = serde_json::from_slice(&b.stdout).expect("JSON");
+    assert_eq!(va["buildings"], vb["buildings"]);
+    assert_eq!(va["road_segments"], vb["road_segments"]);
+}
+
+#[test]
+fn city_info_on_unreadable_files_exits_2() {
+    let o = twinhall(&["city-info", "/nonexistent/city.osm.pbf"]);
+    assert_one_line_error(&o, "/nonexistent/city.osm.pbf");
+    let dir = tempdir("garbage");
+    let path = dir.join("garbage.osm.pbf");
+    std::fs::write(&path, b"\x00\x00\x00\x0egarbage garbage garbage").expect("write");
+    let o = twinhall(&["city-info", path.to_str().expect("utf8")]);
+    assert_one_line_error(&o, "garbage.osm.pbf");
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}

@@ -1,0 +1,74 @@
+//! Renders the real binary under Xvfb with Mesa's software Vulkan (lavapipe) and checks the PNG:
+//! the requested size, not blank, and clearly different from a render with no city.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const W: u32 = 960;
+const H: u32 = 540;
+
+fn xvfb_run() -> Option<PathBuf> {
+    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("xvfb-run")).find(|p| p.is_file())
+}
+
+fn render(xvfb: &Path, out: &Path, extra: &[&str]) -> image::RgbImage {
+    let size = format!("{W}x{H}");
+    let mut cmd = Command::new(xvfb);
+    cmd.args(["-a", "-s", "-screen 0 1280x1024x24"])
+        .arg(env!("CARGO_BIN_EXE_twinhall"))
+        .args(["--screenshot", out.to_str().expect("utf8 path"), "--frames", "12", "--size", &size])
+        .args(extra)
+        .env("RUST_LOG", "warn");
+    let o = cmd.output().expect("xvfb-run runs");
+    assert!(
+        o.status.success(),
+        "twinhall {extra:?} failed: {}\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    image::open(out).expect("a PNG was written").to_rgb8()
+}
+
+/// Pixels of the 3D view: right of the side panel and above the status bar.
+fn view_pixels(img: &image::RgbImage) -> impl Iterator<Item = &image::Rgb<u8>> {
+    img.enumerate_pixels().filter(|(x, y, _)| *x > 360 && *y < H - 60).map(|(_, _, p)| p)
+}
+
+/// Blue-cyan pixels: the night style's buildings, roads and water; the empty ground is near black.
+fn city_like(p: &image::Rgb<u8>) -> bool {
+    let [r, g, b] = p.0;
+    b > 70 && b as i32 > r as i32 + 25 && g as i32 > r as i32
+}
+
+#[test]
+fn screenshot_shows_the_demo_city() {
+    let Some(xvfb) = xvfb_run() else {
+        eprintln!("SKIPPED: xvfb-run is not installed (.ci/run installs it, so CI never skips)");
+        return;
+    };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("shots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let city = render(&xvfb, &dir.join("city.png"), &[]);
+    let empty = render(&xvfb, &dir.join("empty.png"), &["--city", "none"]);
+
+    assert_eq!(city.dimensions(), (W, H));
+    assert_eq!(empty.dimensions(), (W, H));
+
+    let mut colours: Vec<[u8; 3]> = city.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(colours.len() > 200, "a blank image: only {} colours", colours.len());
+
+    let total = view_pixels(&city).count();
+    let with_city = view_pixels(&city).filter(|p| city_like(p)).count();
+    let without = view_pixels(&empty).filter(|p| city_like(p)).count();
+    eprintln!("building-coloured pixels: {with_city} with the city, {without} without, of {total}");
+    assert!(with_city * 20 > total, "buildings cover under 5% of the view: {with_city} of {total}");
+    assert!(with_city > without * 10 + 100, "the city render is not clearly different from an empty one");
+
+    let differing = view_pixels(&city)
+        .zip(view_pixels(&empty))
+        .filter(|(a, b)| a.0.iter().zip(b.0.iter()).map(|(x, y)| (*x as i32 - *y as i32).abs()).sum::<i32>() > 60)
+        .count();
+    assert!(differing * 10 > total, "only {differing} of {total} pixels differ from the empty render");
+}
