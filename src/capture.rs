@@ -19,10 +19,8 @@ struct CapturePlan {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, plan_capture).add_systems(
-        Update,
-        request_capture.run_if(resource_exists::<CapturePlan>).in_set(AppSystems::Capture),
-    );
+    app.add_systems(Startup, plan_capture)
+        .add_systems(Update, request_capture.run_if(resource_exists::<CapturePlan>).in_set(AppSystems::Capture));
 }
 
 fn plan_capture(mut commands: Commands, settings: Res<Settings>) {
@@ -36,8 +34,11 @@ fn request_capture(mut commands: Commands, mut plan: ResMut<CapturePlan>, mut ex
     if !plan.requested && plan.rendered >= plan.frames {
         plan.requested = true;
         let path = plan.path.clone();
-        commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
-            match save_png(&captured.image, &path) {
+        commands.spawn(Screenshot::primary_window()).observe(
+            move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| match save_png(
+                &captured.image,
+                &path,
+            ) {
                 Ok(()) => {
                     info!("screenshot saved to {}", path.display());
                     exit.write(AppExit::Success);
@@ -46,8 +47,8 @@ fn request_capture(mut commands: Commands, mut plan: ResMut<CapturePlan>, mut ex
                     error!("{}: cannot save screenshot: {e}", path.display());
                     exit.write(AppExit::from_code(1));
                 }
-            }
-        });
+            },
+        );
     } else if plan.requested && plan.rendered > plan.frames + CAPTURE_GRACE_FRAMES {
         error!("no screenshot arrived {CAPTURE_GRACE_FRAMES} frames after it was requested");
         exit.write(AppExit::from_code(1));

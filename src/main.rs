@@ -7,7 +7,6 @@ use twinhall::city::load_city;
 use twinhall::cli::{Cli, Command};
 use twinhall::{Settings, app};
 
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

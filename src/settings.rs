@@ -36,7 +36,8 @@ impl Settings {
             None if default_path.is_file() => (Config::load(default_path)?, ConfigOrigin::File(default_path.into())),
             None => (Config::default(), ConfigOrigin::BuiltIn),
         };
-        let arg_err = |field: &'static str, message: String| ConfigError::Invalid { path: "command line".into(), field, message };
+        let arg_err =
+            |field: &'static str, message: String| ConfigError::Invalid { path: "command line".into(), field, message };
         if let Some(url) = &cli.feed {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(arg_err("--feed", "must start with http:// or https://".into()));
@@ -66,12 +67,7 @@ impl Settings {
             };
         }
         let city_source = CitySource::parse(&config.city.source).map_err(|m| arg_err("city", m))?;
-        Ok(Self {
-            config,
-            config_origin,
-            city_source,
-            screenshot: cli.screenshot.clone().map(|p| (p, cli.frames)),
-        })
+        Ok(Self { config, config_origin, city_source, screenshot: cli.screenshot.clone().map(|p| (p, cli.frames)) })
     }
 }
 

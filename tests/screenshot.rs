@@ -20,12 +20,7 @@ fn render(xvfb: &Path, out: &Path, extra: &[&str]) -> image::RgbImage {
         .args(extra)
         .env("RUST_LOG", "warn");
     let o = cmd.output().expect("xvfb-run runs");
-    assert!(
-        o.status.success(),
-        "twinhall {extra:?} failed: {}\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "twinhall {extra:?} failed: {}\n{}", o.status, String::from_utf8_lossy(&o.stderr));
     image::open(out).expect("a PNG was written").to_rgb8()
 }
 

@@ -54,10 +54,8 @@ impl OrbitCamera {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_camera).add_systems(
-        Update,
-        (orbit_with_input, apply_orbit).chain().in_set(AppSystems::UpdateCamera),
-    );
+    app.add_systems(Startup, spawn_camera)
+        .add_systems(Update, (orbit_with_input, apply_orbit).chain().in_set(AppSystems::UpdateCamera));
 }
 
 fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>) {
@@ -118,7 +116,9 @@ fn orbit_with_input(
             o.focus += right * pan * axis([KeyCode::KeyD, KeyCode::ArrowRight], [KeyCode::KeyA, KeyCode::ArrowLeft]);
             o.heading += 1.2 * dt * axis([KeyCode::KeyE, KeyCode::KeyE], [KeyCode::KeyQ, KeyCode::KeyQ]);
             o.pitch += 0.8 * dt * axis([KeyCode::KeyR, KeyCode::KeyR], [KeyCode::KeyF, KeyCode::KeyF]);
-            o.distance_m *= (-1.5 * dt * axis([KeyCode::Equal, KeyCode::NumpadAdd], [KeyCode::Minus, KeyCode::NumpadSubtract])).exp();
+            o.distance_m *=
+                (-1.5 * dt * axis([KeyCode::Equal, KeyCode::NumpadAdd], [KeyCode::Minus, KeyCode::NumpadSubtract]))
+                    .exp();
             if keys.just_pressed(KeyCode::Home) {
                 o = home.0;
             }

@@ -51,7 +51,8 @@ pub fn load_city(settings: &Settings) -> Result<City, ImportError> {
 
 /// Loads a city source into a model.
 pub fn load_source(source: &CitySource, config: &CityConfig) -> Result<CityModel, ImportError> {
-    let options = |name: &str| OsmOptions { name: name.to_owned(), level_height_m: config.level_height_m, origin: None };
+    let options =
+        |name: &str| OsmOptions { name: name.to_owned(), level_height_m: config.level_height_m, origin: None };
     match source {
         CitySource::EmbeddedHelsinki => {
             import_pbf_bytes(HELSINKI_PBF, Path::new("embedded:helsinki"), &options("helsinki"))

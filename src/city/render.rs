@@ -41,6 +41,10 @@ impl Default for LayerVisibility {
 }
 
 impl LayerVisibility {
+    fn visibility(&self, layer: CityLayer) -> Visibility {
+        if self.shows(layer) { Visibility::Inherited } else { Visibility::Hidden }
+    }
+
     fn shows(&self, layer: CityLayer) -> bool {
         match layer {
             CityLayer::Ground => true,
@@ -74,8 +78,10 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(
             Update,
             (
-                rebuild_city_meshes.run_if(resource_exists::<City>.and_then(resource_changed::<City>.or_eager(resource_changed::<MapStyle>))),
-                apply_layer_visibility.run_if(resource_changed::<LayerVisibility>.or_eager(resource_changed::<City>).or_eager(resource_changed::<MapStyle>)),
+                rebuild_city_meshes.run_if(
+                    resource_exists::<City>.and_then(resource_changed::<City>.or_eager(resource_changed::<MapStyle>)),
+                ),
+                apply_layer_visibility.run_if(resource_changed::<LayerVisibility>),
             )
                 .chain()
                 .in_set(AppSystems::UpdateCity),
@@ -108,7 +114,11 @@ const Y_MAJOR: f32 = 0.6;
 const Y_RAIL: f32 = 0.7;
 
 /// All meshes of the city for one palette, with the layer each belongs to.
-pub fn build_city_meshes(city: &twinhall_core::CityModel, palette: &Palette, tile_size_m: f64) -> (Vec<(CityLayer, MeshData)>, CityMeshStats) {
+pub fn build_city_meshes(
+    city: &twinhall_core::CityModel,
+    palette: &Palette,
+    tile_size_m: f64,
+) -> (Vec<(CityLayer, MeshData)>, CityMeshStats) {
     let start = Instant::now();
     let mut out = Vec::new();
     let mut ex = Extruder::new();
@@ -127,7 +137,9 @@ pub fn build_city_meshes(city: &twinhall_core::CityModel, palette: &Palette, til
     let mut roads = MeshData::default();
     for r in &city.roads {
         let (color, y) = match r.class {
-            RoadClass::Motorway | RoadClass::Trunk | RoadClass::Primary | RoadClass::Secondary => (palette.road_major, Y_MAJOR),
+            RoadClass::Motorway | RoadClass::Trunk | RoadClass::Primary | RoadClass::Secondary => {
+                (palette.road_major, Y_MAJOR)
+            }
             RoadClass::Path | RoadClass::Pedestrian => (palette.path, Y_PATH),
             _ => (palette.road_minor, Y_MINOR),
         };
@@ -167,6 +179,7 @@ fn rebuild_city_meshes(
     city: Res<City>,
     style: Res<MapStyle>,
     settings: Res<Settings>,
+    layers: Res<LayerVisibility>,
     old: Query<Entity, With<CityLayer>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
@@ -182,7 +195,12 @@ fn rebuild_city_meshes(
     commands.insert_resource(ClearColor(Color::srgb(palette.sky.0[0], palette.sky.0[1], palette.sky.0[2])));
     commands.insert_resource(GlobalAmbientLight { brightness: palette.ambient, ..default() });
 
-    let lit = materials.add(StandardMaterial { base_color: Color::WHITE, perceptual_roughness: 0.8, reflectance: 0.2, ..default() });
+    let lit = materials.add(StandardMaterial {
+        base_color: Color::WHITE,
+        perceptual_roughness: 0.8,
+        reflectance: 0.2,
+        ..default()
+    });
     let flat = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
 
     let model = &city.model;
@@ -193,8 +211,13 @@ fn rebuild_city_meshes(
     let g = palette.ground.0;
     commands.spawn((
         CityLayer::Ground,
+        Visibility::Inherited,
         Mesh3d(meshes.add(Plane3d::default().mesh().size(ground_m, ground_m))),
-        MeshMaterial3d(materials.add(StandardMaterial { base_color: Color::srgb(g[0], g[1], g[2]), unlit: true, ..default() })),
+        MeshMaterial3d(materials.add(StandardMaterial {
+            base_color: Color::srgb(g[0], g[1], g[2]),
+            unlit: true,
+            ..default()
+        })),
         Transform::from_xyz(centre[0] as f32, 0.0, -centre[1] as f32),
     ));
 
@@ -207,19 +230,28 @@ fn rebuild_city_meshes(
     let (batches, new_stats) = build_city_meshes(model, palette, settings.config.city.tile_size_m);
     for (layer, data) in batches {
         let material = if layer == CityLayer::Buildings { lit.clone() } else { flat.clone() };
-        commands.spawn((layer, Mesh3d(meshes.add(to_mesh(data))), MeshMaterial3d(material), Transform::IDENTITY));
+        commands.spawn((
+            layer,
+            Mesh3d(meshes.add(to_mesh(data))),
+            MeshMaterial3d(material),
+            Transform::IDENTITY,
+            layers.visibility(layer),
+        ));
     }
     info!(
         "city meshes built: {} entities, {} triangles, {} buildings ({} failed) in {:.1} ms",
-        new_stats.mesh_entities, new_stats.triangles, new_stats.buildings_drawn, new_stats.buildings_failed, new_stats.build_ms
+        new_stats.mesh_entities,
+        new_stats.triangles,
+        new_stats.buildings_drawn,
+        new_stats.buildings_failed,
+        new_stats.build_ms
     );
     *stats = new_stats;
 }
 
 fn apply_layer_visibility(visible: Res<LayerVisibility>, mut layers: Query<(&CityLayer, &mut Visibility)>) {
     for (layer, mut vis) in &mut layers {
-        let want = if visible.shows(*layer) { Visibility::Inherited } else { Visibility::Hidden };
-        vis.set_if_neq(want);
+        vis.set_if_neq(visible.visibility(*layer));
     }
 }
 
@@ -237,7 +269,12 @@ mod tests {
         app.add_plugins((MinimalPlugins, AssetPlugin::default()))
             .init_asset::<Mesh>()
             .init_asset::<StandardMaterial>()
-            .insert_resource(Settings { config, config_origin: ConfigOrigin::BuiltIn, city_source: source.clone(), screenshot: None })
+            .insert_resource(Settings {
+                config,
+                config_origin: ConfigOrigin::BuiltIn,
+                city_source: source.clone(),
+                screenshot: None,
+            })
             .insert_resource(City { model: Arc::new(model), source })
             .add_plugins(plugin);
         app

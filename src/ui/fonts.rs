@@ -9,7 +9,10 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, (install_fonts, scale_with_window).chain().before(super::panel::PanelSystems));
+    app.add_systems(
+        EguiPrimaryContextPass,
+        (install_fonts, scale_with_window).chain().before(super::panel::PanelSystems),
+    );
 }
 
 /// The font definitions twinhall uses: egui's defaults with the CJK font as fallback for every
@@ -43,7 +46,10 @@ pub fn ui_scale_for_height(height_px: f32) -> f32 {
     (height_px / 1080.0).clamp(1.0, 4.0)
 }
 
-fn scale_with_window(mut contexts: EguiContexts, windows: Query<&Window, (With<PrimaryWindow>, Changed<Window>)>) -> Result {
+fn scale_with_window(
+    mut contexts: EguiContexts,
+    windows: Query<&Window, (With<PrimaryWindow>, Changed<Window>)>,
+) -> Result {
     let Ok(window) = windows.single() else {
         return Ok(());
     };

@@ -86,7 +86,12 @@ pub struct PanelControls {
 
 pub fn side_panel_ui(ui: &mut egui::Ui, lang: Lang, city: &CitySummary, controls: &mut PanelControls) {
     ui.add_space(6.0);
-    ui.label(egui::RichText::new(lang.tr("市域社会治理现代化指挥中心", "City Governance Command Centre")).size(20.0).strong().color(egui::Color32::from_rgb(120, 210, 255)));
+    ui.label(
+        egui::RichText::new(lang.tr("市域社会治理现代化指挥中心", "City Governance Command Centre"))
+            .size(20.0)
+            .strong()
+            .color(egui::Color32::from_rgb(120, 210, 255)),
+    );
     ui.label(egui::RichText::new(lang.tr("数字孪生 · 城市总览", "Digital twin · City overview")).size(14.0));
     ui.separator();
 
@@ -128,7 +133,12 @@ pub fn side_panel_ui(ui: &mut egui::Ui, lang: Lang, city: &CitySummary, controls
         if ui.button(lang.tr("复位视角 (Home)", "Reset view (Home)")).clicked() {
             controls.reset_view = true;
         }
-        ui.label(egui::RichText::new(lang.tr("左键平移 · 右键旋转 · 滚轮缩放", "Left drag pan · right drag rotate · wheel zoom")).small());
+        ui.label(
+            egui::RichText::new(
+                lang.tr("左键平移 · 右键旋转 · 滚轮缩放", "Left drag pan · right drag rotate · wheel zoom"),
+            )
+            .small(),
+        );
     });
 
     crate::hub::section_ui(ui, lang);
@@ -147,7 +157,8 @@ pub struct StatusView {
 
 pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
     ui.horizontal(|ui| {
-        let colour = if s.feed_ok { egui::Color32::from_rgb(80, 220, 120) } else { egui::Color32::from_rgb(255, 170, 60) };
+        let colour =
+            if s.feed_ok { egui::Color32::from_rgb(80, 220, 120) } else { egui::Color32::from_rgb(255, 170, 60) };
         ui.label(egui::RichText::new("●").color(colour));
         ui.label(format!("{}：{}", lang.tr("数据源", "Feed"), s.feed));
         ui.separator();
@@ -157,7 +168,12 @@ pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
         ui.separator();
         ui.label(format!("{:.0} FPS", s.fps));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.label(egui::RichText::new(lang.tr("地图数据 © OpenStreetMap 贡献者", "Map data © OpenStreetMap contributors")).small());
+            ui.label(
+                egui::RichText::new(
+                    lang.tr("地图数据 © OpenStreetMap 贡献者", "Map data © OpenStreetMap contributors"),
+                )
+                .small(),
+            );
         });
     });
 }
@@ -181,7 +197,11 @@ fn draw_panels(
         *summary = Some(CitySummary::of(&city, lang, &settings.config.city.name));
     }
     let summary = summary.as_ref().cloned().unwrap_or_default();
-    let mut root = egui::Ui::new(ctx.clone(), "twinhall_root".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()));
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "twinhall_root".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    );
     let status = StatusView {
         feed: feed.describe(lang),
         feed_ok: feed.is_live(),

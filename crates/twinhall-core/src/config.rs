@@ -79,7 +79,8 @@ impl fmt::Display for Rgba {
 impl<'de> Deserialize<'de> for Rgba {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Self::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a colour; write #rrggbb or #rrggbbaa")))
+        Self::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a colour; write #rrggbb or #rrggbbaa")))
     }
 }
 
@@ -89,7 +90,7 @@ impl Serialize for Rgba {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub ui: UiConfig,
@@ -98,19 +99,6 @@ pub struct Config {
     pub feed: FeedConfig,
     pub style: StyleConfig,
     pub camera: CameraConfig,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            ui: UiConfig::default(),
-            window: WindowConfig::default(),
-            city: CityConfig::default(),
-            feed: FeedConfig::default(),
-            style: StyleConfig::default(),
-            camera: CameraConfig::default(),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -324,7 +312,8 @@ impl Config {
     }
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |field: &'static str, message: String| Err(ConfigError::Invalid { path: path.into(), field, message });
+        let invalid =
+            |field: &'static str, message: String| Err(ConfigError::Invalid { path: path.into(), field, message });
         if !(320..=16384).contains(&self.window.width) {
             return invalid("window.width", format!("must be 320..=16384, got {}", self.window.width));
         }
@@ -340,7 +329,8 @@ impl Config {
         if let Err(m) = CitySource::parse(&self.city.source) {
             return invalid("city.source", m);
         }
-        if !self.feed.url.is_empty() && !(self.feed.url.starts_with("http://") || self.feed.url.starts_with("https://")) {
+        let url = &self.feed.url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return invalid("feed.url", "must start with http:// or https://".into());
         }
         if !(10.0..=1_000_000.0).contains(&self.camera.distance_m) {
@@ -350,7 +340,7 @@ impl Config {
             return invalid("camera.pitch_deg", format!("must be 5..=90, got {}", self.camera.pitch_deg));
         }
         for (name, p) in [("style.night.tall_m", &self.style.night), ("style.day.tall_m", &self.style.day)] {
-            if !(p.tall_m > 0.0) {
+            if !p.tall_m.is_finite() || p.tall_m <= 0.0 {
                 return invalid(name, format!("must be positive, got {}", p.tall_m));
             }
         }
@@ -415,7 +405,10 @@ mod tests {
 
     #[test]
     fn unknown_field_names_file_line_and_field() {
-        let err = Config::parse("[window]\nwidth = 800\nwidht = 600\n", Path::new("my.toml")).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = Config::parse("[window]\nwidth = 800\nwidht = 600\n", Path::new("my.toml"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.starts_with("my.toml:3:"), "{err}");
         assert!(err.contains("widht") && err.contains("[window]"), "{err}");
         assert!(!err.contains('\n'));

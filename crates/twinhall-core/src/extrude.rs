@@ -37,7 +37,10 @@ impl MeshData {
 
     /// Heap bytes held by the buffers.
     pub fn heap_bytes(&self) -> usize {
-        self.positions.capacity() * 12 + self.normals.capacity() * 12 + self.colors.capacity() * 16 + self.indices.capacity() * 4
+        self.positions.capacity() * 12
+            + self.normals.capacity() * 12
+            + self.colors.capacity() * 16
+            + self.indices.capacity() * 4
     }
 }
 
@@ -239,19 +242,31 @@ mod tests {
 
     #[test]
     fn box_building_has_roof_and_four_walls_facing_outward() {
-        let b = Building { id: 1, footprint: square(0.0, 0.0, 10.0), height_m: 20.0, min_height_m: 0.0, kind: BuildingKind::Other, name: None };
+        let b = Building {
+            id: 1,
+            footprint: square(0.0, 0.0, 10.0),
+            height_m: 20.0,
+            min_height_m: 0.0,
+            kind: BuildingKind::Other,
+            name: None,
+        };
         let mut mesh = MeshData::default();
         assert!(Extruder::new().building(&b, &COLORS, &mut mesh));
         // 2 roof triangles + 4 walls x 2.
         assert_eq!(mesh.triangle_count(), 10);
         for t in mesh.indices.chunks_exact(3) {
-            let (a, bb, c) = (mesh.positions[t[0] as usize], mesh.positions[t[1] as usize], mesh.positions[t[2] as usize]);
+            let (a, bb, c) =
+                (mesh.positions[t[0] as usize], mesh.positions[t[1] as usize], mesh.positions[t[2] as usize]);
             let n = cross(a, bb, c);
             let stored = mesh.normals[t[0] as usize];
             let dot = n[0] * stored[0] + n[1] * stored[1] + n[2] * stored[2];
             assert!(dot > 0.0, "triangle winding disagrees with its normal");
             // Outward: the normal points away from the box centre (5, 10, -5).
-            let centre = [(a[0] + bb[0] + c[0]) / 3.0 - 5.0, (a[1] + bb[1] + c[1]) / 3.0 - 10.0, (a[2] + bb[2] + c[2]) / 3.0 + 5.0];
+            let centre = [
+                (a[0] + bb[0] + c[0]) / 3.0 - 5.0,
+                (a[1] + bb[1] + c[1]) / 3.0 - 10.0,
+                (a[2] + bb[2] + c[2]) / 3.0 + 5.0,
+            ];
             assert!(centre[0] * stored[0] + centre[1] * stored[1] + centre[2] * stored[2] > 0.0);
         }
         let max_y = mesh.positions.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
@@ -263,7 +278,8 @@ mod tests {
         let mut fp = square(0.0, 0.0, 30.0);
         fp.holes.push(vec![[10.0, 10.0], [10.0, 20.0], [20.0, 20.0], [20.0, 10.0]]);
         fp.normalize_orientation();
-        let b = Building { id: 2, footprint: fp, height_m: 10.0, min_height_m: 0.0, kind: BuildingKind::Other, name: None };
+        let b =
+            Building { id: 2, footprint: fp, height_m: 10.0, min_height_m: 0.0, kind: BuildingKind::Other, name: None };
         let mut mesh = MeshData::default();
         assert!(Extruder::new().building(&b, &COLORS, &mut mesh));
         let roof_area: f32 = mesh
@@ -271,7 +287,8 @@ mod tests {
             .chunks_exact(3)
             .filter(|t| mesh.normals[t[0] as usize][1] > 0.5)
             .map(|t| {
-                let n = cross(mesh.positions[t[0] as usize], mesh.positions[t[1] as usize], mesh.positions[t[2] as usize]);
+                let n =
+                    cross(mesh.positions[t[0] as usize], mesh.positions[t[1] as usize], mesh.positions[t[2] as usize]);
                 0.5 * n[1]
             })
             .sum();
@@ -284,7 +301,14 @@ mod tests {
     #[test]
     fn buildings_batch_per_tile() {
         let bs: Vec<Building> = (0..10)
-            .map(|i| Building { id: i, footprint: square(i as f64 * 100.0, 0.0, 10.0), height_m: 10.0, min_height_m: 0.0, kind: BuildingKind::Other, name: None })
+            .map(|i| Building {
+                id: i,
+                footprint: square(i as f64 * 100.0, 0.0, 10.0),
+                height_m: 10.0,
+                min_height_m: 0.0,
+                kind: BuildingKind::Other,
+                name: None,
+            })
             .collect();
         let batches = batch_buildings(&bs, &COLORS, 500.0);
         assert_eq!(batches.tiles.len(), 2);

@@ -98,7 +98,16 @@ fn footprint(rng: &mut SplitMix64, x: f64, y: f64, s: f64) -> Polygon {
             // U-shape.
             let (a, b, d) = (w * 0.3, w * 0.7, h * 0.5);
             Polygon {
-                exterior: vec![[x, y], [x + w, y], [x + w, y + h], [x + b, y + h], [x + b, y + d], [x + a, y + d], [x + a, y + h], [x, y + h]],
+                exterior: vec![
+                    [x, y],
+                    [x + w, y],
+                    [x + w, y + h],
+                    [x + b, y + h],
+                    [x + b, y + d],
+                    [x + a, y + d],
+                    [x + a, y + h],
+                    [x, y + h],
+                ],
                 holes: vec![],
             }
         }

@@ -90,17 +90,12 @@ pub enum BuildingKind {
 impl BuildingKind {
     pub fn from_osm(value: &str) -> Self {
         match value {
-            "house" | "detached" | "residential" | "apartments" | "terrace" | "dormitory"
-            | "semidetached_house" | "bungalow" => Self::Residential,
-            "commercial" | "office" | "retail" | "hotel" | "supermarket" | "kiosk" => {
-                Self::Commercial
-            }
-            "public" | "civic" | "government" | "school" | "university" | "hospital"
-            | "train_station" | "transportation" | "college" | "kindergarten" | "museum"
-            | "fire_station" | "theatre" => Self::Civic,
-            "church" | "cathedral" | "chapel" | "mosque" | "temple" | "synagogue" | "religious" => {
-                Self::Religious
-            }
+            "house" | "detached" | "residential" | "apartments" | "terrace" | "dormitory" | "semidetached_house"
+            | "bungalow" => Self::Residential,
+            "commercial" | "office" | "retail" | "hotel" | "supermarket" | "kiosk" => Self::Commercial,
+            "public" | "civic" | "government" | "school" | "university" | "hospital" | "train_station"
+            | "transportation" | "college" | "kindergarten" | "museum" | "fire_station" | "theatre" => Self::Civic,
+            "church" | "cathedral" | "chapel" | "mosque" | "temple" | "synagogue" | "religious" => Self::Religious,
             "industrial" | "warehouse" | "factory" | "manufacture" => Self::Industrial,
             "garage" | "garages" | "shed" | "roof" | "carport" | "hut" | "cabin" => Self::Small,
             _ => Self::Other,
@@ -236,9 +231,7 @@ impl PoiKind {
             Some("hospital") | Some("clinic") => Some(Self::Hospital),
             Some("police") => Some(Self::Police),
             Some("fire_station") => Some(Self::FireStation),
-            Some("school") | Some("kindergarten") | Some("university") | Some("college") => {
-                Some(Self::School)
-            }
+            Some("school") | Some("kindergarten") | Some("university") | Some("college") => Some(Self::School),
             Some("pharmacy") => Some(Self::Pharmacy),
             Some("shelter") if tag("shelter_type") == Some("emergency") => Some(Self::Shelter),
             _ => None,
