@@ -1,6 +1,9 @@
 //! Builds the full windowed app: Bevy's default plugins configured from the settings, egui, and
 //! every twinhall feature.
 
+use std::path::{Path, PathBuf};
+
+use bevy::asset::io::AssetSourceBuilder;
 use bevy::log::LogPlugin;
 use bevy::prelude::*;
 use bevy::render::RenderPlugin;
@@ -14,9 +17,16 @@ use crate::settings::{ConfigOrigin, redact_url};
 /// The windowed app for these settings and this city.
 pub fn build(settings: Settings, city: City) -> App {
     let window = &settings.config.window;
+    let root = project_root();
     let mut app = App::new();
+    // Bevy reads only assets/; the shaders, briefing scenes and config folders are sources too.
+    for source in ["shaders", "scenes", "config"] {
+        let dir = root.join(source).to_string_lossy().into_owned();
+        app.register_asset_source(source, AssetSourceBuilder::platform_default(&dir, None));
+    }
     app.add_plugins(
         DefaultPlugins
+            .set(AssetPlugin { file_path: root.join("assets").to_string_lossy().into_owned(), ..default() })
             .set(WindowPlugin {
                 primary_window: Some(Window {
                     title: "twinhall · 市域社会治理数字孪生".into(),
@@ -61,4 +71,24 @@ pub fn build(settings: Settings, city: City) -> App {
     );
     app.insert_resource(settings).insert_resource(city).add_plugins(crate::plugin);
     app
+}
+
+/// The folder holding assets/, shaders/, scenes/ and config/: `TWINHALL_HOME`, else the working
+/// directory or a parent of the executable that has assets/, else the source tree it was built from.
+pub fn project_root() -> PathBuf {
+    if let Some(home) = std::env::var_os("TWINHALL_HOME") {
+        return PathBuf::from(home);
+    }
+    let has_assets = |p: &Path| p.join("assets").is_dir();
+    if let Ok(cwd) = std::env::current_dir()
+        && has_assets(&cwd)
+    {
+        return cwd;
+    }
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(found) = exe.ancestors().skip(1).find(|p| has_assets(p))
+    {
+        return found.to_path_buf();
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     if let Some(Command::CityInfo { file }) = &cli.command {
-        return city_info(file);
+        return city_info(file, &cli);
     }
     let settings = Settings::from_cli(&cli).map_err(|e| e.to_string())?;
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
@@ -34,10 +34,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     })
 }
 
-fn city_info(file: &str) -> Result<ExitCode, String> {
+/// Prints the JSON summary of a city source, with the layers of the config in use.
+fn city_info(file: &str, cli: &Cli) -> Result<ExitCode, String> {
     let source = twinhall_core::config::CitySource::parse(file).map_err(|m| format!("{file}: {m}"))?;
-    let config = twinhall_core::config::Config::default();
-    let city = twinhall::city::load_source(&source, &config.city).map_err(|e| e.to_string())?;
+    let config = Settings::from_cli(cli).map_err(|e| e.to_string())?.config;
+    let mut city = twinhall::city::load_source(&source, &config.city).map_err(|e| e.to_string())?;
+    twinhall::city::load_layers(&mut city, &config.city);
     let json = serde_json::to_string_pretty(&city.info()).map_err(|e| e.to_string())?;
     println!("{json}");
     Ok(ExitCode::SUCCESS)

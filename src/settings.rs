@@ -34,7 +34,10 @@ impl Settings {
         let (mut config, config_origin) = match &cli.config {
             Some(path) => (Config::load(path)?, ConfigOrigin::File(path.clone())),
             None if default_path.is_file() => (Config::load(default_path)?, ConfigOrigin::File(default_path.into())),
-            None => (Config::default(), ConfigOrigin::BuiltIn),
+            None => (
+                Config::parse(twinhall_core::config::DEFAULT_TOML, Path::new("built-in config"))?,
+                ConfigOrigin::BuiltIn,
+            ),
         };
         let arg_err =
             |field: &'static str, message: String| ConfigError::Invalid { path: "command line".into(), field, message };
@@ -107,8 +110,15 @@ fn is_secret_key(k: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Settings with the shipped defaults and the given city, as tests want them.
+    pub(crate) fn settings_for(source: CitySource) -> Settings {
+        let config =
+            Config::parse(twinhall_core::config::DEFAULT_TOML, Path::new("default.toml")).expect("defaults parse");
+        Settings { config, config_origin: ConfigOrigin::BuiltIn, city_source: source, screenshot: None }
+    }
 
     #[test]
     fn urls_lose_their_secrets() {

@@ -1,11 +1,16 @@
-//! The wall's camera: orbit, pan, zoom and tilt around a focus point on the ground.
+//! The wall's camera: orbit, pan, zoom and tilt around a focus point on the ground, smooth
+//! fly-to and bookmarks, and the ground point under the cursor.
 
+mod fly;
 mod orbit;
+mod pick;
 
+pub use fly::{FlyTo, interpolate, target_orbit};
 pub use orbit::{HomeView, OrbitCamera};
+pub use pick::{GroundCursor, ground_hit};
 
 use bevy::prelude::*;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins(orbit::plugin);
+    app.add_plugins((orbit::plugin, fly::plugin, pick::plugin));
 }

@@ -53,9 +53,15 @@ impl OrbitCamera {
     }
 }
 
+/// Manual camera input and deriving the transform.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrbitSystems;
+
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_camera)
-        .add_systems(Update, (orbit_with_input, apply_orbit).chain().in_set(AppSystems::UpdateCamera));
+    app.add_systems(Startup, spawn_camera).add_systems(
+        Update,
+        (orbit_with_input, apply_orbit).chain().in_set(OrbitSystems).in_set(AppSystems::UpdateCamera),
+    );
 }
 
 fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>) {

@@ -5,13 +5,18 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 use twinhall_core::config::{CityConfig, CitySource, Lang};
+use twinhall_core::crs::Crs;
+use twinhall_core::geojson::{GeoJsonOptions, LayerKind, centre_of, import_geojson_bytes, import_geojson_path};
+use twinhall_core::model::FileReport;
 use twinhall_core::osm::{ImportError, OsmOptions, import_pbf_bytes, import_pbf_path};
 use twinhall_core::{CityModel, LonLat};
 
 use crate::Settings;
 
+mod models;
 mod render;
 
+pub use models::{PlacedModel, model_transform};
 pub use render::{CityLayer, CityMeshStats, LayerVisibility, MapStyle, build_city_meshes};
 
 /// The Helsinki extract (© OpenStreetMap contributors, ODbL) compiled into the binary.
@@ -40,19 +45,52 @@ impl City {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins(render::plugin);
+    app.add_plugins((render::plugin, models::plugin));
 }
 
-/// Loads the city the settings name.
+/// Loads the city the settings name: the main source (an error stops start-up) and the extra
+/// layers (a broken layer is reported and skipped).
 pub fn load_city(settings: &Settings) -> Result<City, ImportError> {
-    let model = load_source(&settings.city_source, &settings.config.city)?;
+    let mut model = load_source(&settings.city_source, &settings.config.city)?;
+    load_layers(&mut model, &settings.config.city);
     Ok(City { model: Arc::new(model), source: settings.city_source.clone() })
+}
+
+/// Adds the configured extra layers; each file's outcome lands in `model.sources`.
+pub fn load_layers(model: &mut CityModel, config: &CityConfig) {
+    for layer in &config.layers {
+        let result = Crs::parse(&layer.crs)
+            .map_err(|m| ImportError::Format { path: layer.path.clone(), message: m })
+            .and_then(|crs| {
+                let options = GeoJsonOptions {
+                    kind: layer.kind,
+                    crs,
+                    height_attribute: layer.height_attribute.clone(),
+                    level_height_m: config.level_height_m,
+                };
+                import_geojson_path(&layer.path, &options, model)
+            });
+        match result {
+            Ok(report) => {
+                if !report.rejected.is_empty() {
+                    warn!("{}: {} features loaded, rejected {:?}", report.path, report.loaded, report.rejected);
+                }
+                model.sources.push(report);
+            }
+            Err(e) => {
+                warn!("layer skipped: {e}");
+                let mut report = FileReport::new(&layer.path);
+                report.error = Some(e.to_string());
+                model.sources.push(report);
+            }
+        }
+    }
 }
 
 /// Loads a city source into a model.
 pub fn load_source(source: &CitySource, config: &CityConfig) -> Result<CityModel, ImportError> {
-    let options =
-        |name: &str| OsmOptions { name: name.to_owned(), level_height_m: config.level_height_m, origin: None };
+    let origin = config.origin.map(|[lon, lat]| LonLat::new(lon, lat));
+    let options = |name: &str| OsmOptions { name: name.to_owned(), level_height_m: config.level_height_m, origin };
     match source {
         CitySource::EmbeddedHelsinki => {
             import_pbf_bytes(HELSINKI_PBF, Path::new("embedded:helsinki"), &options("helsinki"))
@@ -61,7 +99,28 @@ pub fn load_source(source: &CitySource, config: &CityConfig) -> Result<CityModel
         CitySource::None => Ok(CityModel::empty("none", LonLat::new(24.9443, 60.1716))),
         CitySource::File(path) => {
             let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            import_pbf_path(path, &options(&name))
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            if ext == "geojson" || ext == "json" {
+                let crs =
+                    Crs::parse(&config.crs).map_err(|m| ImportError::Format { path: path.clone(), message: m })?;
+                let bytes = std::fs::read(path).map_err(|source| ImportError::Io { path: path.clone(), source })?;
+                let origin = match origin {
+                    Some(o) => o,
+                    None => centre_of(&bytes, path, &crs)?,
+                };
+                let mut model = CityModel::empty(name, origin);
+                let options = GeoJsonOptions {
+                    kind: LayerKind::Buildings,
+                    crs,
+                    height_attribute: "height".into(),
+                    level_height_m: config.level_height_m,
+                };
+                let report = import_geojson_bytes(&bytes, path, &options, &mut model)?;
+                model.sources.push(report);
+                Ok(model)
+            } else {
+                import_pbf_path(path, &options(&name))
+            }
         }
     }
 }

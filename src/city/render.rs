@@ -135,7 +135,7 @@ pub fn build_city_meshes(
     out.push((CityLayer::Green, green));
 
     let mut roads = MeshData::default();
-    for r in &city.roads {
+    for r in city.roads.iter().filter(|r| !r.tunnel) {
         let (color, y) = match r.class {
             RoadClass::Motorway | RoadClass::Trunk | RoadClass::Primary | RoadClass::Secondary => {
                 (palette.road_major, Y_MAJOR)
@@ -147,7 +147,7 @@ pub fn build_city_meshes(
     }
     out.push((CityLayer::Roads, roads));
     let mut rails = MeshData::default();
-    for r in &city.railways {
+    for r in city.railways.iter().filter(|r| !r.tunnel) {
         ribbon(&r.points, 2.5, Y_RAIL, linear(palette.railway), &mut rails);
     }
     out.push((CityLayer::Railways, rails));

@@ -82,9 +82,17 @@ pub struct PanelControls {
     pub layers: LayerVisibility,
     pub style: StyleMode,
     pub reset_view: bool,
+    /// Index of the bookmark the user chose.
+    pub fly_to: Option<usize>,
 }
 
-pub fn side_panel_ui(ui: &mut egui::Ui, lang: Lang, city: &CitySummary, controls: &mut PanelControls) {
+pub fn side_panel_ui(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    city: &CitySummary,
+    bookmarks: &[String],
+    controls: &mut PanelControls,
+) {
     ui.add_space(6.0);
     ui.label(
         egui::RichText::new(lang.tr("市域社会治理现代化指挥中心", "City Governance Command Centre"))
@@ -141,6 +149,17 @@ pub fn side_panel_ui(ui: &mut egui::Ui, lang: Lang, city: &CitySummary, controls
         );
     });
 
+    if !bookmarks.is_empty() {
+        egui::CollapsingHeader::new(lang.tr("视角书签", "Bookmarks")).default_open(true).show(ui, |ui| {
+            for (i, name) in bookmarks.iter().enumerate() {
+                let label = if i < 9 { format!("{}  {name}", i + 1) } else { name.clone() };
+                if ui.button(label).clicked() {
+                    controls.fly_to = Some(i);
+                }
+            }
+        });
+    }
+
     crate::hub::section_ui(ui, lang);
     crate::theatre::section_ui(ui, lang);
 }
@@ -190,6 +209,7 @@ fn draw_panels(
     mut style: ResMut<crate::city::MapStyle>,
     mut cams: Query<(&mut OrbitCamera, &crate::camera::HomeView)>,
     mut summary: Local<Option<CitySummary>>,
+    mut fly: MessageWriter<crate::camera::FlyTo>,
 ) -> Result {
     let lang = settings.lang();
     let ctx = contexts.ctx_mut()?.clone();
@@ -210,9 +230,10 @@ fn draw_panels(
         fps: rate.fps,
     };
     egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
-    let mut controls = PanelControls { layers: layers.clone(), style: style.0, reset_view: false };
+    let mut controls = PanelControls { layers: layers.clone(), style: style.0, reset_view: false, fly_to: None };
+    let bookmarks: Vec<String> = settings.config.camera.bookmarks.iter().map(|b| b.name.clone()).collect();
     egui::Panel::left("side_panel").default_size(320.0).resizable(true).show(&mut root, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| side_panel_ui(ui, lang, &summary, &mut controls));
+        egui::ScrollArea::vertical().show(ui, |ui| side_panel_ui(ui, lang, &summary, &bookmarks, &mut controls));
     });
     // Write back only real changes: a write marks the resource changed and rebuilds meshes.
     if controls.layers != *layers {
@@ -220,6 +241,9 @@ fn draw_panels(
     }
     if controls.style != style.0 {
         style.0 = controls.style;
+    }
+    if let Some(b) = controls.fly_to.and_then(|i| settings.config.camera.bookmarks.get(i)) {
+        fly.write(b.into());
     }
     if controls.reset_view {
         for (mut orbit, home) in &mut cams {

@@ -99,6 +99,30 @@ pub struct Config {
     pub feed: FeedConfig,
     pub style: StyleConfig,
     pub camera: CameraConfig,
+    /// glTF/GLB models placed in the city (landmarks, the command centre itself).
+    pub models: Vec<ModelConfig>,
+}
+
+/// A glTF/GLB model placed at a lon/lat.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    pub name: String,
+    /// Path under assets/, e.g. `models/command_centre.glb`.
+    pub path: String,
+    pub lon: f64,
+    pub lat: f64,
+    #[serde(default)]
+    pub altitude_m: f32,
+    /// Compass direction the model's front (+Z) faces, degrees clockwise from north.
+    #[serde(default)]
+    pub heading_deg: f32,
+    #[serde(default = "one")]
+    pub scale: f32,
+}
+
+fn one() -> f32 {
+    1.0
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -130,12 +154,49 @@ pub struct CityConfig {
     pub name: String,
     pub level_height_m: f32,
     pub tile_size_m: f64,
+    /// CRS of a GeoJSON main source (OSM is always EPSG:4326).
+    pub crs: String,
+    /// Frame origin `[lon, lat]`; the centre of the main source when left out.
+    pub origin: Option<[f64; 2]>,
+    /// Extra layers drawn over the main source.
+    pub layers: Vec<LayerConfig>,
 }
 
 impl Default for CityConfig {
     fn default() -> Self {
-        Self { source: "embedded:helsinki".into(), name: String::new(), level_height_m: 3.0, tile_size_m: 400.0 }
+        Self {
+            source: "embedded:helsinki".into(),
+            name: String::new(),
+            level_height_m: 3.0,
+            tile_size_m: 400.0,
+            crs: "EPSG:4326".into(),
+            origin: None,
+            layers: Vec::new(),
+        }
     }
+}
+
+/// One extra GIS layer file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerConfig {
+    /// A GeoJSON FeatureCollection; relative paths are from the working directory.
+    pub path: PathBuf,
+    /// buildings, roads, water, green or pois.
+    pub kind: crate::geojson::LayerKind,
+    #[serde(default = "default_crs")]
+    pub crs: String,
+    /// Property with a building's height in metres.
+    #[serde(default = "default_height_attribute")]
+    pub height_attribute: String,
+}
+
+fn default_crs() -> String {
+    "EPSG:4326".into()
+}
+
+fn default_height_attribute() -> String {
+    "height".into()
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -277,12 +338,32 @@ pub struct CameraConfig {
     pub pitch_deg: f32,
     /// Compass heading the camera looks towards, degrees.
     pub heading_deg: f32,
+    /// Seconds a fly-to takes.
+    pub fly_seconds: f32,
+    /// Named views; keys 1-9 fly to the first nine.
+    pub bookmarks: Vec<Bookmark>,
 }
 
 impl Default for CameraConfig {
     fn default() -> Self {
-        Self { distance_m: 1800.0, pitch_deg: 45.0, heading_deg: 0.0 }
+        Self { distance_m: 1800.0, pitch_deg: 45.0, heading_deg: 0.0, fly_seconds: 1.5, bookmarks: Vec::new() }
     }
+}
+
+/// A named camera view at a lon/lat (WGS84).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bookmark {
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// Height of the looked-at point above the ground, metres.
+    #[serde(default)]
+    pub altitude_m: f32,
+    pub distance_m: f32,
+    pub pitch_deg: f32,
+    #[serde(default)]
+    pub heading_deg: f32,
 }
 
 impl Config {
@@ -329,12 +410,53 @@ impl Config {
         if let Err(m) = CitySource::parse(&self.city.source) {
             return invalid("city.source", m);
         }
+        if let Err(m) = crate::crs::Crs::parse(&self.city.crs) {
+            return invalid("city.crs", m);
+        }
+        if let Some([lon, lat]) = self.city.origin
+            && !crate::frame::LonLat::new(lon, lat).is_valid()
+        {
+            return invalid("city.origin", format!("[{lon}, {lat}] is not a valid [lon, lat]"));
+        }
+        for (i, layer) in self.city.layers.iter().enumerate() {
+            if let Err(m) = crate::crs::Crs::parse(&layer.crs) {
+                return invalid("city.layers.crs", format!("layer {} ({}): {m}", i + 1, layer.path.display()));
+            }
+        }
         let url = &self.feed.url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return invalid("feed.url", "must start with http:// or https://".into());
         }
         if !(10.0..=1_000_000.0).contains(&self.camera.distance_m) {
             return invalid("camera.distance_m", format!("must be 10..=1000000, got {}", self.camera.distance_m));
+        }
+        for b in &self.camera.bookmarks {
+            if !crate::frame::LonLat::new(b.lon, b.lat).is_valid() {
+                return invalid(
+                    "camera.bookmarks.lon",
+                    format!("bookmark `{}`: [{}, {}] is not a valid lon/lat", b.name, b.lon, b.lat),
+                );
+            }
+            if !(10.0..=1_000_000.0).contains(&b.distance_m) || !(5.0..=90.0).contains(&b.pitch_deg) {
+                return invalid(
+                    "camera.bookmarks",
+                    format!("bookmark `{}`: distance_m must be 10..=1000000 and pitch_deg 5..=90", b.name),
+                );
+            }
+        }
+        for m in &self.models {
+            if !crate::frame::LonLat::new(m.lon, m.lat).is_valid() {
+                return invalid(
+                    "models.lon",
+                    format!("model `{}`: [{}, {}] is not a valid lon/lat", m.name, m.lon, m.lat),
+                );
+            }
+            if !(m.scale > 0.0 && m.scale <= 1000.0) {
+                return invalid("models.scale", format!("model `{}`: must be in (0, 1000], got {}", m.name, m.scale));
+            }
+        }
+        if !(0.0..=30.0).contains(&self.camera.fly_seconds) {
+            return invalid("camera.fly_seconds", format!("must be 0..=30, got {}", self.camera.fly_seconds));
         }
         if !(5.0..=90.0).contains(&self.camera.pitch_deg) {
             return invalid("camera.pitch_deg", format!("must be 5..=90, got {}", self.camera.pitch_deg));
@@ -393,9 +515,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_file_equals_built_in_defaults() {
-        let parsed = Config::parse(DEFAULT_TOML, Path::new("config/default.toml"));
-        assert_eq!(parsed.ok(), Some(Config::default()));
+    fn default_file_equals_built_in_defaults_plus_the_demo_bookmarks_and_model() {
+        let parsed = Config::parse(DEFAULT_TOML, Path::new("config/default.toml")).expect("the shipped config parses");
+        assert_eq!(parsed.camera.bookmarks.len(), 4);
+        assert_eq!(parsed.models.len(), 1);
+        let mut without = parsed.clone();
+        without.camera.bookmarks.clear();
+        without.models.clear();
+        assert_eq!(without, Config::default());
     }
 
     #[test]
@@ -421,6 +548,8 @@ mod tests {
             ("[window]\nwidth = 10\n", "window.width"),
             ("[city]\nsource = \"generated:lots\"\n", "city.source"),
             ("[feed]\nurl = \"ftp://x\"\n", "feed.url"),
+            ("[[city.layers]]\npath = \"a.geojson\"\nkind = \"roads\"\ncrs = \"WGS84\"\n", "city.layers.crs"),
+            ("[[city.layers]]\npath = \"a.geojson\"\nkind = \"lakes\"\n", "lakes"),
             ("[style.night]\nsky = \"blue\"\n", "blue"),
             ("[style.day]\nsunshine = 3\n", "sunshine"),
             ("[window]\nwidth = \"wide\"\n", "my.toml:2"),

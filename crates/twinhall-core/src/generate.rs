@@ -75,7 +75,7 @@ pub fn generate_city(n: usize, seed: u64, origin: LonLat) -> CityModel {
         let c = i as f64 * BLOCK_M - half;
         let class = if i % 5 == 0 { RoadClass::Primary } else { RoadClass::Residential };
         for (id, points) in [(2 * i, vec![[c, -half], [c, half]]), (2 * i + 1, vec![[-half, c], [half, c]])] {
-            city.roads.push(Road { id: id as i64, class, points, name: None, oneway: false });
+            city.roads.push(Road { id: id as i64, class, points, name: None, oneway: false, tunnel: false });
         }
     }
     city

@@ -3,10 +3,14 @@
 //!
 //! Nothing here depends on Bevy, so these tests build and run in seconds.
 
+pub mod coast;
 pub mod config;
+pub mod crs;
 pub mod extrude;
 pub mod frame;
+pub mod gcj02;
 pub mod generate;
+pub mod geojson;
 pub mod model;
 pub mod osm;
 

@@ -185,12 +185,15 @@ pub struct Road {
     pub points: Vec<[f64; 2]>,
     pub name: Option<String>,
     pub oneway: bool,
+    /// Underground: routable, not drawn on the surface.
+    pub tunnel: bool,
 }
 
 #[derive(Clone, Debug)]
 pub struct Railway {
     pub id: i64,
     pub points: Vec<[f64; 2]>,
+    pub tunnel: bool,
 }
 
 /// Water bodies and green areas.
@@ -202,7 +205,7 @@ pub struct AreaFeature {
 }
 
 /// Points of interest that the overlays, the simulator and the action hub use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum PoiKind {
     Camera,
@@ -286,6 +289,32 @@ impl Bounds {
 /// Why a feature was dropped or repaired during import, counted per reason.
 pub type ReasonCounts = BTreeMap<String, usize>;
 
+/// What one file contributed.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub loaded: usize,
+    pub rejected: ReasonCounts,
+    pub repaired: ReasonCounts,
+    /// Why the file could not be read at all; the rest of the city loads without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    pub fn new(path: &std::path::Path) -> Self {
+        Self { path: path.display().to_string(), ..Default::default() }
+    }
+
+    pub(crate) fn reject(&mut self, reason: &str) {
+        *self.rejected.entry(reason.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn repair(&mut self, reason: &str) {
+        *self.repaired.entry(reason.to_owned()).or_default() += 1;
+    }
+}
+
 /// Everything the importers know about a city.
 #[derive(Clone, Debug)]
 pub struct CityModel {
@@ -301,6 +330,8 @@ pub struct CityModel {
     pub rejected: ReasonCounts,
     /// Features kept after a repair (for example an absurd height replaced by a default).
     pub repaired: ReasonCounts,
+    /// What each input file contributed, in load order.
+    pub sources: Vec<FileReport>,
 }
 
 impl CityModel {
@@ -316,6 +347,7 @@ impl CityModel {
             pois: Vec::new(),
             rejected: ReasonCounts::new(),
             repaired: ReasonCounts::new(),
+            sources: Vec::new(),
         }
     }
 
@@ -333,6 +365,10 @@ impl CityModel {
 
     pub fn reject(&mut self, reason: &str) {
         *self.rejected.entry(reason.to_owned()).or_default() += 1;
+    }
+
+    pub fn repair(&mut self, reason: &str) {
+        *self.repaired.entry(reason.to_owned()).or_default() += 1;
     }
 
     /// Road segments (consecutive point pairs) in all roads.
@@ -362,6 +398,7 @@ impl CityModel {
             pois_by_kind,
             rejected: self.rejected.clone(),
             repaired: self.repaired.clone(),
+            sources: self.sources.clone(),
         }
     }
 }
@@ -382,6 +419,7 @@ pub struct CityInfo {
     pub pois_by_kind: BTreeMap<PoiKind, usize>,
     pub rejected: ReasonCounts,
     pub repaired: ReasonCounts,
+    pub sources: Vec<FileReport>,
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ pub enum ImportError {
     Pbf { path: PathBuf, message: String },
     #[error("{path}: the file holds no nodes")]
     Empty { path: PathBuf },
+    #[error("{path}: {message}")]
+    Format { path: PathBuf, message: String },
 }
 
 /// Options for turning OSM tags into a city.
@@ -43,6 +45,9 @@ impl Default for OsmOptions {
 }
 
 type Tags = Vec<(String, String)>;
+
+/// A polyline of local `[east, north]` points.
+type Line = Vec<[f64; 2]>;
 
 fn tag<'a>(tags: &'a Tags, key: &str) -> Option<&'a str> {
     tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
@@ -80,7 +85,18 @@ pub fn import_pbf_bytes(bytes: &[u8], path: &Path, options: &OsmOptions) -> Resu
     if raw.nodes.is_empty() {
         return Err(ImportError::Empty { path: path.into() });
     }
-    Ok(build_city(&raw, options))
+    let mut city = build_city(&raw, options);
+    let mut report = crate::model::FileReport::new(path);
+    report.loaded = city.buildings.len()
+        + city.roads.len()
+        + city.railways.len()
+        + city.water.len()
+        + city.green.len()
+        + city.pois.len();
+    report.rejected = city.rejected.clone();
+    report.repaired = city.repaired.clone();
+    city.sources.push(report);
+    Ok(city)
 }
 
 fn read_raw(bytes: &[u8]) -> Result<RawOsm, String> {
@@ -142,7 +158,7 @@ fn area_class(tags: &Tags) -> Option<AreaClass> {
     let leisure = tag(tags, "leisure");
     if natural == Some("water")
         || matches!(tag(tags, "waterway"), Some("riverbank") | Some("dock"))
-        || matches!(landuse, Some("reservoir") | Some("basin"))
+        || matches!(landuse, Some("reservoir") | Some("basin") | Some("pond"))
     {
         return Some(AreaClass::Water);
     }
@@ -224,7 +240,7 @@ impl Builder<'_> {
         }
         let mut ring: Ring = Vec::with_capacity(refs.len());
         for id in &refs[..refs.len() - 1] {
-            let ll = *self.raw.nodes.get(id).ok_or("missing_node")?;
+            let ll = *self.raw.nodes.get(id).ok_or("outside_extract")?;
             if !ll.is_valid() {
                 return Err("bad_coordinate");
             }
@@ -236,19 +252,34 @@ impl Builder<'_> {
         validate_ring(ring)
     }
 
-    fn line(&self, refs: &[i64]) -> Result<Vec<[f64; 2]>, &'static str> {
-        let mut pts = Vec::with_capacity(refs.len());
+    /// Converts a line's node ids to runs of local points, split where the extract lost nodes
+    /// (ways cut at its edge); the bool says whether anything was cut.
+    fn line_runs(&self, refs: &[i64]) -> Result<(Vec<Line>, bool), &'static str> {
+        let mut runs = vec![Vec::with_capacity(refs.len())];
+        let mut cut = false;
         for id in refs {
-            let ll = *self.raw.nodes.get(id).ok_or("missing_node")?;
-            if !ll.is_valid() {
-                return Err("bad_coordinate");
+            match self.raw.nodes.get(id) {
+                Some(ll) if ll.is_valid() => {
+                    let p = self.frame.to_local(*ll);
+                    let run = runs.last_mut().ok_or("too_few_points")?;
+                    if run.last() != Some(&p) {
+                        run.push(p);
+                    }
+                }
+                Some(_) => return Err("bad_coordinate"),
+                None => {
+                    cut = true;
+                    if runs.last().is_some_and(|r| !r.is_empty()) {
+                        runs.push(Vec::new());
+                    }
+                }
             }
-            pts.push(self.frame.to_local(ll));
         }
-        if pts.len() < 2 {
-            return Err("too_few_points");
+        runs.retain(|r| r.len() >= 2);
+        if runs.is_empty() {
+            return Err(if cut { "outside_extract" } else { "too_few_points" });
         }
-        Ok(pts)
+        Ok((runs, cut))
     }
 
     fn add_building(&mut self, id: i64, mut polygon: Polygon, tags: &Tags, level_h: f32) {
@@ -348,12 +379,11 @@ fn segments_intersect(p1: [f64; 2], p2: [f64; 2], q1: [f64; 2], q2: [f64; 2]) ->
     ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0)) && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
 }
 
-/// Joins member ways into closed rings of node ids; returns the rings and how many ways were
-/// left over in chains that did not close.
-fn assemble_rings(ways: &[&[i64]]) -> (Vec<Vec<i64>>, usize) {
+/// Joins ways end to end into chains of node ids. With `reverse`, a way may be turned round to
+/// fit (multipolygon members); without it direction is kept (coastlines).
+fn join_chains(ways: &[&[i64]], reverse: bool) -> Vec<Vec<i64>> {
     let mut used = vec![false; ways.len()];
-    let mut rings = Vec::new();
-    let mut open = 0;
+    let mut chains = Vec::new();
     for start in 0..ways.len() {
         if used[start] || ways[start].len() < 2 {
             continue;
@@ -362,25 +392,38 @@ fn assemble_rings(ways: &[&[i64]]) -> (Vec<Vec<i64>>, usize) {
         let mut chain: Vec<i64> = ways[start].to_vec();
         loop {
             if chain.len() > 3 && chain.first() == chain.last() {
-                rings.push(chain);
                 break;
             }
-            let end = *chain.last().unwrap_or(&0);
-            let next =
-                (0..ways.len()).find(|&k| !used[k] && (ways[k].first() == Some(&end) || ways[k].last() == Some(&end)));
-            let Some(k) = next else {
-                open += 1;
-                break;
-            };
+            let (head, end) = (chain[0], chain[chain.len() - 1]);
+            let next = (0..ways.len()).find(|&k| {
+                !used[k]
+                    && (ways[k].first() == Some(&end)
+                        || ways[k].last() == Some(&head)
+                        || (reverse && ways[k].last() == Some(&end)))
+            });
+            let Some(k) = next else { break };
             used[k] = true;
             if ways[k].first() == Some(&end) {
                 chain.extend_from_slice(&ways[k][1..]);
+            } else if ways[k].last() == Some(&head) {
+                let mut joined = ways[k].to_vec();
+                joined.extend_from_slice(&chain[1..]);
+                chain = joined;
             } else {
                 chain.extend(ways[k].iter().rev().skip(1));
             }
         }
+        chains.push(chain);
     }
-    (rings, open)
+    chains
+}
+
+/// Joins member ways into closed rings of node ids; returns the rings and how many chains did
+/// not close.
+fn assemble_rings(ways: &[&[i64]]) -> (Vec<Vec<i64>>, usize) {
+    let (rings, open): (Vec<_>, Vec<_>) =
+        join_chains(ways, true).into_iter().partition(|c| c.len() > 3 && c.first() == c.last());
+    (rings, open.len())
 }
 
 fn build_city(raw: &RawOsm, options: &OsmOptions) -> CityModel {
@@ -389,6 +432,7 @@ fn build_city(raw: &RawOsm, options: &OsmOptions) -> CityModel {
     let mut b = Builder { raw, frame: frame.clone(), city: CityModel::empty(options.name.clone(), origin) };
     let level_h = options.level_height_m;
 
+    let mut coast_ways: Vec<&[i64]> = Vec::new();
     let mut way_ids: Vec<&i64> = raw.ways.keys().collect();
     way_ids.sort_unstable();
     for &id in way_ids {
@@ -416,14 +460,22 @@ fn build_city(raw: &RawOsm, options: &OsmOptions) -> CityModel {
                 continue;
             }
             if let Some(class) = RoadClass::from_osm(highway) {
-                match b.line(&way.refs) {
-                    Ok(points) => b.city.roads.push(Road {
-                        id,
-                        class,
-                        points,
-                        name: tag(tags, "name").map(str::to_owned),
-                        oneway: matches!(tag(tags, "oneway"), Some("yes") | Some("1")),
-                    }),
+                match b.line_runs(&way.refs) {
+                    Ok((runs, cut)) => {
+                        if cut {
+                            b.city.repair("road_cut_at_extract_edge");
+                        }
+                        for points in runs {
+                            b.city.roads.push(Road {
+                                id,
+                                class,
+                                points,
+                                name: tag(tags, "name").map(str::to_owned),
+                                oneway: matches!(tag(tags, "oneway"), Some("yes") | Some("1")),
+                                tunnel: is_tunnel(tags),
+                            });
+                        }
+                    }
                     Err(reason) => b.city.reject(&format!("road_{reason}")),
                 }
             }
@@ -433,10 +485,20 @@ fn build_city(raw: &RawOsm, options: &OsmOptions) -> CityModel {
             tag(tags, "railway"),
             Some("rail") | Some("tram") | Some("subway") | Some("light_rail") | Some("narrow_gauge")
         ) {
-            match b.line(&way.refs) {
-                Ok(points) => b.city.railways.push(Railway { id, points }),
+            match b.line_runs(&way.refs) {
+                Ok((runs, cut)) => {
+                    if cut {
+                        b.city.repair("railway_cut_at_extract_edge");
+                    }
+                    let tunnel = is_tunnel(tags);
+                    b.city.railways.extend(runs.into_iter().map(|points| Railway { id, points, tunnel }));
+                }
                 Err(reason) => b.city.reject(&format!("railway_{reason}")),
             }
+            continue;
+        }
+        if tag(tags, "natural") == Some("coastline") {
+            coast_ways.push(&way.refs);
             continue;
         }
         if let Some(class) = area_class(tags) {
@@ -453,6 +515,8 @@ fn build_city(raw: &RawOsm, options: &OsmOptions) -> CityModel {
             b.add_poi(id, kind, frame.to_lonlat(c), tags);
         }
     }
+
+    add_sea(&mut b, &coast_ways);
 
     for rel in &raw.relations {
         let building = is_building(&rel.tags);
@@ -521,6 +585,37 @@ fn build_city(raw: &RawOsm, options: &OsmOptions) -> CityModel {
     b.city
 }
 
+fn is_tunnel(tags: &Tags) -> bool {
+    matches!(tag(tags, "tunnel"), Some("yes") | Some("culvert"))
+}
+
+/// Turns coastline ways into sea polygons clipped to the extract's bounds.
+fn add_sea(b: &mut Builder<'_>, coast_ways: &[&[i64]]) {
+    if coast_ways.is_empty() {
+        return;
+    }
+    let mut bbox = crate::model::Bounds::EMPTY;
+    for ll in b.raw.nodes.values().filter(|ll| ll.is_valid()) {
+        bbox.extend(b.frame.to_local(*ll));
+    }
+    let mut open = Vec::new();
+    let mut closed = Vec::new();
+    for chain in join_chains(coast_ways, false) {
+        let is_ring = chain.len() > 3 && chain.first() == chain.last();
+        match b.line_runs(&chain) {
+            Ok((runs, false)) if is_ring => match runs.into_iter().next().map(validate_ring) {
+                Some(Ok(ring)) => closed.push(ring),
+                _ => b.city.reject("coastline_bad_ring"),
+            },
+            Ok((runs, _)) => open.extend(runs),
+            Err(reason) => b.city.reject(&format!("coastline_{reason}")),
+        }
+    }
+    for polygon in crate::coast::sea_polygons(&open, &closed, &bbox) {
+        b.city.water.push(AreaFeature { id: 0, polygon, name: Some("sea".into()) });
+    }
+}
+
 /// The centre of the buildings' nodes' bounding box, or of all nodes when there are none.
 fn default_origin(raw: &RawOsm) -> LonLat {
     let mut b = crate::model::Bounds::EMPTY;
@@ -587,6 +682,9 @@ mod tests {
         let (rings, open) = assemble_rings(&[a, b, c]);
         assert_eq!(rings, vec![vec![1, 2, 3, 4, 1]]);
         assert_eq!(open, 1);
+        // Without reversal only head-to-tail pieces join, in either order.
+        let d: &[i64] = &[3, 5];
+        assert_eq!(join_chains(&[d, a], false), vec![vec![1, 2, 3, 5]]);
     }
 
     #[test]
