@@ -80,7 +80,8 @@ fn main() {
     // one mesh per building.
     let palette = Palette::night();
     let t = Instant::now();
-    let (batched, stats) = build_city_meshes(&city, &palette, 400.0);
+    let tile_size_m = twinhall_core::config::CityConfig::default().tile_size_m;
+    let (batched, stats) = build_city_meshes(&city, &palette, tile_size_m);
     let batch_s = t.elapsed().as_secs_f64();
     let mesh_bytes: usize = batched.iter().map(|(_, m)| m.heap_bytes()).sum();
     let (spawn_batched_s, batched_entities) = spawn_meshes(batched.into_iter().map(|(_, m)| m).collect());

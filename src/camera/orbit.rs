@@ -64,12 +64,18 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
+/// A distance at which a city of this size (metres east, north) fills the view.
+pub fn fit_distance_m(size: [f64; 2]) -> f32 {
+    (size[0].max(size[1]) as f32 * 1.25).clamp(400.0, MAX_DISTANCE_M)
+}
+
 fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>) {
-    let c = city.model.bounds().center();
+    let bounds = city.model.bounds();
+    let c = bounds.center();
     let cam = &settings.config.camera;
     let mut orbit = OrbitCamera {
         focus: Vec3::new(c[0] as f32, 0.0, -c[1] as f32),
-        distance_m: cam.distance_m,
+        distance_m: if cam.distance_m > 0.0 { cam.distance_m } else { fit_distance_m(bounds.size()) },
         pitch: cam.pitch_deg.to_radians(),
         heading: cam.heading_deg.to_radians(),
     };

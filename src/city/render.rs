@@ -195,12 +195,6 @@ fn rebuild_city_meshes(
     commands.insert_resource(ClearColor(Color::srgb(palette.sky.0[0], palette.sky.0[1], palette.sky.0[2])));
     commands.insert_resource(GlobalAmbientLight { brightness: palette.ambient, ..default() });
 
-    let lit = materials.add(StandardMaterial {
-        base_color: Color::WHITE,
-        perceptual_roughness: 0.8,
-        reflectance: 0.2,
-        ..default()
-    });
     let flat = materials.add(StandardMaterial { base_color: Color::WHITE, unlit: true, ..default() });
 
     let model = &city.model;
@@ -229,7 +223,7 @@ fn rebuild_city_meshes(
 
     let (batches, new_stats) = build_city_meshes(model, palette, settings.config.city.tile_size_m);
     for (layer, data) in batches {
-        let material = if layer == CityLayer::Buildings { lit.clone() } else { flat.clone() };
+        let material = flat.clone();
         commands.spawn((
             layer,
             Mesh3d(meshes.add(to_mesh(data))),

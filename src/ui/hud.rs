@@ -129,14 +129,15 @@ fn draw_hud(
 
     // Cursor lon/lat, bottom right above the scale bar.
     if let Some(ll) = cursor.lonlat {
-        egui::Area::new("cursor_lonlat".into()).fixed_pos(egui::pos2(area.right() - 250.0, area.bottom() - 84.0)).show(
+        egui::Area::new("cursor_lonlat".into()).fixed_pos(egui::pos2(area.right() - 290.0, area.bottom() - 84.0)).show(
             &ctx,
             |ui| {
-                ui.label(
+                let text =
                     egui::RichText::new(format!("{} {:.6}, {:.6}", lang.tr("经纬度", "Lon/lat"), ll.lon, ll.lat))
                         .monospace()
-                        .color(egui::Color32::from_rgb(170, 220, 255)),
-                );
+                        .color(egui::Color32::from_rgb(170, 220, 255))
+                        .background_color(egui::Color32::from_rgba_unmultiplied(4, 10, 24, 200));
+                ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Extend));
             },
         );
     }

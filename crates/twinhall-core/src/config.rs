@@ -168,7 +168,7 @@ impl Default for CityConfig {
             source: "embedded:helsinki".into(),
             name: String::new(),
             level_height_m: 3.0,
-            tile_size_m: 400.0,
+            tile_size_m: 500.0,
             crs: "EPSG:4326".into(),
             origin: None,
             layers: Vec::new(),
@@ -292,10 +292,10 @@ impl Palette {
         Self {
             sky: Rgba::hex(0x04, 0x08, 0x14),
             ground: Rgba::hex(0x08, 0x10, 0x1e),
-            building_base: Rgba::hex(0x0c, 0x1c, 0x3a),
-            building_top: Rgba::hex(0x2a, 0x7f, 0xc8),
-            building_tall: Rgba::hex(0x4f, 0xe3, 0xff),
-            roof: Rgba::hex(0x3a, 0x9e, 0xe8),
+            building_base: Rgba::hex(0x06, 0x12, 0x2c),
+            building_top: Rgba::hex(0x2f, 0x8c, 0xe0),
+            building_tall: Rgba::hex(0x6a, 0xf0, 0xff),
+            roof: Rgba::hex(0x1c, 0x4f, 0x8c),
             tall_m: 60.0,
             road_major: Rgba::hex(0xff, 0xb3, 0x40),
             road_minor: Rgba::hex(0x2e, 0x6a, 0x9a),
@@ -312,10 +312,10 @@ impl Palette {
         Self {
             sky: Rgba::hex(0xbf, 0xd8, 0xee),
             ground: Rgba::hex(0xe4, 0xe1, 0xd8),
-            building_base: Rgba::hex(0xb4, 0xb0, 0xa8),
-            building_top: Rgba::hex(0xe6, 0xe2, 0xda),
-            building_tall: Rgba::hex(0xc8, 0xd6, 0xe8),
-            roof: Rgba::hex(0xf2, 0xef, 0xe9),
+            building_base: Rgba::hex(0x9c, 0x98, 0x90),
+            building_top: Rgba::hex(0xee, 0xea, 0xe2),
+            building_tall: Rgba::hex(0xc0, 0xd4, 0xee),
+            roof: Rgba::hex(0xd8, 0xd4, 0xcc),
             tall_m: 60.0,
             road_major: Rgba::hex(0xff, 0xd2, 0x7a),
             road_minor: Rgba::hex(0xff, 0xff, 0xff),
@@ -332,7 +332,7 @@ impl Palette {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CameraConfig {
-    /// Distance from the focus point, metres.
+    /// Distance from the focus point, metres; 0 fits the whole city in view.
     pub distance_m: f32,
     /// Angle below the horizon, degrees (90 looks straight down).
     pub pitch_deg: f32,
@@ -346,7 +346,7 @@ pub struct CameraConfig {
 
 impl Default for CameraConfig {
     fn default() -> Self {
-        Self { distance_m: 1800.0, pitch_deg: 45.0, heading_deg: 0.0, fly_seconds: 1.5, bookmarks: Vec::new() }
+        Self { distance_m: 0.0, pitch_deg: 45.0, heading_deg: 0.0, fly_seconds: 1.5, bookmarks: Vec::new() }
     }
 }
 
@@ -427,8 +427,11 @@ impl Config {
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return invalid("feed.url", "must start with http:// or https://".into());
         }
-        if !(10.0..=1_000_000.0).contains(&self.camera.distance_m) {
-            return invalid("camera.distance_m", format!("must be 10..=1000000, got {}", self.camera.distance_m));
+        if !(self.camera.distance_m == 0.0 || (10.0..=1_000_000.0).contains(&self.camera.distance_m)) {
+            return invalid(
+                "camera.distance_m",
+                format!("must be 0 (fit the city) or 10..=1000000, got {}", self.camera.distance_m),
+            );
         }
         for b in &self.camera.bookmarks {
             if !crate::frame::LonLat::new(b.lon, b.lat).is_valid() {

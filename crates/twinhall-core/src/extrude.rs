@@ -62,6 +62,13 @@ pub struct BuildingColors {
     pub tall_m: f32,
 }
 
+/// Direction (east, north) the baked key light comes from: the south-west, low sun.
+const KEY_LIGHT: [f32; 2] = [-0.6, -0.8];
+
+fn scale_rgb(c: [f32; 4], k: f32) -> [f32; 4] {
+    [c[0] * k, c[1] * k, c[2] * k, c[3]]
+}
+
 fn lerp4(a: [f32; 4], b: [f32; 4], t: f32) -> [f32; 4] {
     [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t, a[3] + (b[3] - a[3]) * t]
 }
@@ -135,8 +142,13 @@ impl Extruder {
                 }
                 // Right-hand normal in (east, north): outward for CCW exteriors and CW holes.
                 let normal = [dy / len, 0.0, dx / len];
-                let i0 = out.push(scene(p, y0), normal, colors.base);
-                let i1 = out.push(scene(q, y0), normal, colors.base);
+                // Baked light: walls facing the key light are brighter, so shapes read on an
+                // unlit material, identically on every GPU.
+                let facing = (dy / len) * KEY_LIGHT[0] + (-dx / len) * KEY_LIGHT[1];
+                let shade = 0.62 + 0.38 * facing.max(0.0);
+                let (base, top) = (scale_rgb(colors.base, shade), scale_rgb(top, shade));
+                let i0 = out.push(scene(p, y0), normal, base);
+                let i1 = out.push(scene(q, y0), normal, base);
                 let i2 = out.push(scene(q, y1), normal, top);
                 let i3 = out.push(scene(p, y1), normal, top);
                 out.indices.extend_from_slice(&[i0, i1, i2, i0, i2, i3]);
