@@ -17,7 +17,7 @@ use twinhall_core::extrude::{BuildingColors, Extruder, MeshData};
 use twinhall_core::generate::generate_city;
 
 fn colors() -> BuildingColors {
-    BuildingColors { base: [0.1; 4], top: [0.5; 4], tall: [0.9; 4], roof: [0.6; 4], tall_m: 60.0 }
+    BuildingColors { base: [0.1; 4], top: [0.5; 4], tall: [0.9; 4], roof: [0.6; 4], tall_m: 60.0, by_kind: None }
 }
 
 fn to_mesh(d: MeshData) -> Mesh {
@@ -81,7 +81,7 @@ fn main() {
     let palette = Palette::night();
     let t = Instant::now();
     let tile_size_m = twinhall_core::config::CityConfig::default().tile_size_m;
-    let (batched, stats) = build_city_meshes(&city, &palette, tile_size_m);
+    let (batched, stats) = build_city_meshes(&city, &palette, twinhall_core::config::ColorBy::Height, tile_size_m);
     let batch_s = t.elapsed().as_secs_f64();
     let mesh_bytes: usize = batched.iter().map(|(_, m)| m.heap_bytes()).sum();
     let (spawn_batched_s, batched_entities) = spawn_meshes(batched.into_iter().map(|(_, m)| m).collect());

@@ -106,3 +106,41 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+#[test]
+fn city_info_loads_geojson_layers_in_their_crs_and_reports_each_file() {
+    let dir = tempdir("layers");
+    // Two buildings in EPSG:4547 around Shenzhen's civic centre, one broken feature.
+    let buildings = r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"height":"45 m"},"geometry":{"type":"Polygon","coordinates":[[[505900,2493900],[505960,2493900],[505960,2493950],[505900,2493950],[505900,2493900]]]}},
+      {"type":"Feature","properties":{"levels":10},"geometry":{"type":"Polygon","coordinates":[[[506000,2493900],[506040,2493900],[506040,2493930],[506000,2493900]]]}},
+      {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[506100,2493900],[506140,2493900]]]}}
+    ]}"#;
+    let roads = r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"highway":"primary","name":"福中路"},"geometry":{"type":"LineString","coordinates":[[114.0560,22.5420],[114.0600,22.5420]]}}
+    ]}"#;
+    std::fs::write(dir.join("b.geojson"), buildings).expect("write");
+    std::fs::write(dir.join("r.geojson"), roads).expect("write");
+    let config = format!(
+        "[city]\ncrs = \"EPSG:4547\"\n\n[[city.layers]]\npath = \"{0}/r.geojson\"\nkind = \"roads\"\ncrs = \"GCJ-02\"\n\n[[city.layers]]\npath = \"{0}/missing.geojson\"\nkind = \"water\"\n",
+        dir.display()
+    );
+    let cfg = dir.join("city.toml");
+    std::fs::write(&cfg, config).expect("write");
+    let city = dir.join("b.geojson");
+    let o = twinhall(&["--config", cfg.to_str().expect("utf8"), "city-info", city.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["buildings"], 2);
+    assert_eq!(v["roads"], 1);
+    let sources = v["sources"].as_array().expect("sources");
+    assert_eq!(sources.len(), 3);
+    assert_eq!(sources[0]["loaded"], 2);
+    assert_eq!(sources[0]["rejected"]["unclosed_ring"], 1);
+    assert_eq!(sources[1]["loaded"], 1);
+    assert!(sources[2]["error"].as_str().expect("an error").contains("missing.geojson"));
+    // The origin is the centre of the buildings, back in WGS84 near 114.058 E, 22.543 N.
+    let origin = v["origin"].as_array().expect("origin");
+    assert!((origin[0].as_f64().expect("lon") - 114.0585).abs() < 0.001);
+    assert!((origin[1].as_f64().expect("lat") - 22.5431).abs() < 0.001);
+}

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bevy::prelude::*;
-use twinhall_core::config::{CityConfig, CitySource, Lang};
+use twinhall_core::config::{CityConfig, CitySource, Lang, SourceFormat};
 use twinhall_core::crs::Crs;
 use twinhall_core::geojson::{GeoJsonOptions, LayerKind, centre_of, import_geojson_bytes, import_geojson_path};
 use twinhall_core::model::FileReport;
@@ -100,7 +100,12 @@ pub fn load_source(source: &CitySource, config: &CityConfig) -> Result<CityModel
         CitySource::File(path) => {
             let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-            if ext == "geojson" || ext == "json" {
+            let geojson = match config.format {
+                SourceFormat::Geojson => true,
+                SourceFormat::Osm => false,
+                SourceFormat::Auto => ext == "geojson" || ext == "json",
+            };
+            if geojson {
                 let crs =
                     Crs::parse(&config.crs).map_err(|m| ImportError::Format { path: path.clone(), message: m })?;
                 let bytes = std::fs::read(path).map_err(|source| ImportError::Io { path: path.clone(), source })?;

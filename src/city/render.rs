@@ -6,7 +6,7 @@ use std::time::Instant;
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use twinhall_core::config::{Palette, Rgba, StyleMode};
+use twinhall_core::config::{ColorBy, KIND_COLOURS, Palette, Rgba, StyleMode};
 use twinhall_core::extrude::{BuildingColors, Extruder, MeshData, batch_buildings, ribbon};
 use twinhall_core::model::RoadClass;
 
@@ -57,9 +57,12 @@ impl LayerVisibility {
     }
 }
 
-/// The active map style (night command hall or day).
+/// The active map style: night command hall or day, and what building colours show.
 #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MapStyle(pub StyleMode);
+pub struct MapStyle {
+    pub mode: StyleMode,
+    pub color_by: ColorBy,
+}
 
 /// What the last rebuild produced, for the status bar and the benchmarks.
 #[derive(Resource, Clone, Debug, Default)]
@@ -89,7 +92,7 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 fn init_style(mut commands: Commands, settings: Res<Settings>) {
-    commands.insert_resource(MapStyle(settings.config.style.mode));
+    commands.insert_resource(MapStyle { mode: settings.config.style.mode, color_by: settings.config.style.color_by });
 }
 
 /// Linear RGBA of a configured sRGB colour, as vertex colours want it.
@@ -117,6 +120,7 @@ const Y_RAIL: f32 = 0.7;
 pub fn build_city_meshes(
     city: &twinhall_core::CityModel,
     palette: &Palette,
+    color_by: ColorBy,
     tile_size_m: f64,
 ) -> (Vec<(CityLayer, MeshData)>, CityMeshStats) {
     let start = Instant::now();
@@ -158,6 +162,7 @@ pub fn build_city_meshes(
         tall: linear(palette.building_tall),
         roof: linear(palette.roof),
         tall_m: palette.tall_m,
+        by_kind: (color_by == ColorBy::Type).then(|| KIND_COLOURS.map(linear)),
     };
     let batches = batch_buildings(&city.buildings, &colors, tile_size_m);
     let (drawn, failed) = (batches.drawn, batches.failed);
@@ -188,7 +193,7 @@ fn rebuild_city_meshes(
     for e in &old {
         commands.entity(e).despawn();
     }
-    let palette = match style.0 {
+    let palette = match style.mode {
         StyleMode::Night => &settings.config.style.night,
         StyleMode::Day => &settings.config.style.day,
     };
@@ -221,7 +226,7 @@ fn rebuild_city_meshes(
         Transform::from_xyz(-0.4, 1.0, 0.6).looking_at(Vec3::ZERO, Vec3::Y),
     ));
 
-    let (batches, new_stats) = build_city_meshes(model, palette, settings.config.city.tile_size_m);
+    let (batches, new_stats) = build_city_meshes(model, palette, style.color_by, settings.config.city.tile_size_m);
     for (layer, data) in batches {
         let material = flat.clone();
         commands.spawn((
@@ -296,7 +301,7 @@ mod tests {
         app.update();
         assert_eq!(layer_entities(&mut app), first, "nothing changed, nothing may be rebuilt");
 
-        app.world_mut().resource_mut::<MapStyle>().0 = StyleMode::Day;
+        app.world_mut().resource_mut::<MapStyle>().mode = StyleMode::Day;
         app.update();
         let second = layer_entities(&mut app);
         assert_eq!(second.len(), first.len());
@@ -312,7 +317,7 @@ mod tests {
         app.update();
         app.world_mut().resource_mut::<LayerVisibility>().buildings = false;
         app.update();
-        app.world_mut().resource_mut::<MapStyle>().0 = StyleMode::Day;
+        app.world_mut().resource_mut::<MapStyle>().mode = StyleMode::Day;
         app.update();
         let mut q = app.world_mut().query::<(&CityLayer, &Visibility)>();
         let mut buildings = 0;

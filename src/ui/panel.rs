@@ -3,12 +3,12 @@
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use twinhall_core::config::{Lang, StyleMode};
+use twinhall_core::config::{ColorBy, Lang, StyleMode};
 use twinhall_core::model::PoiKind;
 
 use crate::Settings;
 use crate::camera::OrbitCamera;
-use crate::city::{City, CityMeshStats, LayerVisibility};
+use crate::city::{City, CityMeshStats, LayerVisibility, MapStyle};
 use crate::feed::FeedStatus;
 
 /// Runs the panels after fonts and scale are set.
@@ -80,7 +80,7 @@ impl CitySummary {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PanelControls {
     pub layers: LayerVisibility,
-    pub style: StyleMode,
+    pub style: MapStyle,
     pub reset_view: bool,
     /// Index of the bookmark the user chose.
     pub fly_to: Option<usize>,
@@ -135,8 +135,13 @@ pub fn side_panel_ui(
 
     egui::CollapsingHeader::new(lang.tr("显示样式", "Style")).default_open(true).show(ui, |ui| {
         ui.horizontal(|ui| {
-            ui.radio_value(&mut controls.style, StyleMode::Night, lang.tr("夜间指挥", "Night"));
-            ui.radio_value(&mut controls.style, StyleMode::Day, lang.tr("白天", "Day"));
+            ui.radio_value(&mut controls.style.mode, StyleMode::Night, lang.tr("夜间指挥", "Night"));
+            ui.radio_value(&mut controls.style.mode, StyleMode::Day, lang.tr("白天", "Day"));
+        });
+        ui.horizontal(|ui| {
+            ui.label(lang.tr("建筑着色", "Colour by"));
+            ui.radio_value(&mut controls.style.color_by, ColorBy::Height, lang.tr("高度", "height"));
+            ui.radio_value(&mut controls.style.color_by, ColorBy::Type, lang.tr("类型", "type"));
         });
         if ui.button(lang.tr("复位视角 (Home)", "Reset view (Home)")).clicked() {
             controls.reset_view = true;
@@ -206,7 +211,7 @@ fn draw_panels(
     feed: Res<FeedStatus>,
     rate: Res<FrameRate>,
     mut layers: ResMut<LayerVisibility>,
-    mut style: ResMut<crate::city::MapStyle>,
+    mut style: ResMut<MapStyle>,
     mut cams: Query<(&mut OrbitCamera, &crate::camera::HomeView)>,
     mut summary: Local<Option<CitySummary>>,
     mut fly: MessageWriter<crate::camera::FlyTo>,
@@ -230,7 +235,7 @@ fn draw_panels(
         fps: rate.fps,
     };
     egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
-    let mut controls = PanelControls { layers: layers.clone(), style: style.0, reset_view: false, fly_to: None };
+    let mut controls = PanelControls { layers: layers.clone(), style: *style, reset_view: false, fly_to: None };
     let bookmarks: Vec<String> = settings.config.camera.bookmarks.iter().map(|b| b.name.clone()).collect();
     egui::Panel::left("side_panel").default_size(320.0).resizable(true).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| side_panel_ui(ui, lang, &summary, &bookmarks, &mut controls));
@@ -239,8 +244,8 @@ fn draw_panels(
     if controls.layers != *layers {
         *layers = controls.layers;
     }
-    if controls.style != style.0 {
-        style.0 = controls.style;
+    if controls.style != *style {
+        *style = controls.style;
     }
     if let Some(b) = controls.fly_to.and_then(|i| settings.config.camera.bookmarks.get(i)) {
         fly.write(b.into());

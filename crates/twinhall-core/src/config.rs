@@ -45,6 +45,27 @@ pub enum StyleMode {
     Day,
 }
 
+/// What building colours encode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorBy {
+    #[default]
+    Height,
+    Type,
+}
+
+/// Roof-line colours by building kind (residential, commercial, civic, religious, industrial,
+/// small, other), used when `style.color_by = "type"`.
+pub const KIND_COLOURS: [Rgba; 7] = [
+    Rgba::hex(0x3a, 0x9a, 0xf0),
+    Rgba::hex(0xff, 0xa6, 0x3a),
+    Rgba::hex(0x3c, 0xe0, 0xb0),
+    Rgba::hex(0xc0, 0x7c, 0xff),
+    Rgba::hex(0xc8, 0x8a, 0x50),
+    Rgba::hex(0x8a, 0x98, 0xa8),
+    Rgba::hex(0x6a, 0xb8, 0xe8),
+];
+
 /// An sRGB colour written as `#rrggbb` or `#rrggbbaa`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rgba(pub [f32; 4]);
@@ -154,6 +175,8 @@ pub struct CityConfig {
     pub name: String,
     pub level_height_m: f32,
     pub tile_size_m: f64,
+    /// Format of a file source: auto (by extension), osm (.osm.pbf) or geojson.
+    pub format: SourceFormat,
     /// CRS of a GeoJSON main source (OSM is always EPSG:4326).
     pub crs: String,
     /// Frame origin `[lon, lat]`; the centre of the main source when left out.
@@ -169,11 +192,23 @@ impl Default for CityConfig {
             name: String::new(),
             level_height_m: 3.0,
             tile_size_m: 500.0,
+            format: SourceFormat::Auto,
             crs: "EPSG:4326".into(),
             origin: None,
             layers: Vec::new(),
         }
     }
+}
+
+/// File formats a city source can have.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    /// `.geojson`/`.json` are GeoJSON, anything else OSM PBF.
+    #[default]
+    Auto,
+    Osm,
+    Geojson,
 }
 
 /// One extra GIS layer file.
@@ -212,6 +247,8 @@ pub struct FeedConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct StyleConfig {
     pub mode: StyleMode,
+    /// What the building colour shows: height or type.
+    pub color_by: ColorBy,
     #[serde(deserialize_with = "night_palette")]
     pub night: Palette,
     #[serde(deserialize_with = "day_palette")]
@@ -252,7 +289,7 @@ palette_override!(
 
 impl Default for StyleConfig {
     fn default() -> Self {
-        Self { mode: StyleMode::Night, night: Palette::night(), day: Palette::day() }
+        Self { mode: StyleMode::Night, color_by: ColorBy::Height, night: Palette::night(), day: Palette::day() }
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Building, Polygon};
+use crate::model::{Building, BuildingKind, Polygon};
 
 /// One batch of triangles with per-vertex normals and colours.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -60,6 +60,9 @@ pub struct BuildingColors {
     pub roof: [f32; 4],
     /// Height at which a building takes the `tall` colour fully.
     pub tall_m: f32,
+    /// When set, the roof-line colour by building kind (indexed by [`BuildingKind::index`])
+    /// instead of by height.
+    pub by_kind: Option<[[f32; 4]; BuildingKind::COUNT]>,
 }
 
 /// Direction (east, north) the baked key light comes from: the south-west, low sun.
@@ -127,7 +130,10 @@ impl Extruder {
             return false;
         }
         let t = (b.height_m / colors.tall_m).clamp(0.0, 1.0);
-        let top = lerp4(colors.top, colors.tall, t);
+        let top = match &colors.by_kind {
+            Some(kinds) => kinds[b.kind.index()],
+            None => lerp4(colors.top, colors.tall, t),
+        };
         let roof = lerp4(colors.roof, colors.tall, t * 0.5);
         self.emit_flat(out, b.height_m, roof);
         let (y0, y1) = (b.min_height_m, b.height_m);
@@ -230,7 +236,6 @@ pub fn batch_buildings(buildings: &[Building], colors: &BuildingColors, tile_siz
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::BuildingKind;
 
     const COLORS: BuildingColors = BuildingColors {
         base: [0.0, 0.0, 0.0, 1.0],
@@ -238,6 +243,7 @@ mod tests {
         tall: [1.0, 0.0, 0.0, 1.0],
         roof: [0.0, 1.0, 0.0, 1.0],
         tall_m: 100.0,
+        by_kind: None,
     };
 
     fn square(x: f64, y: f64, s: f64) -> Polygon {

@@ -224,6 +224,33 @@ mod tests {
     }
 
     #[test]
+    fn lonlat_to_scene_to_lonlat_is_under_a_centimetre_within_30km() {
+        // The scene stores f32 metres; go through f32 as the renderer does.
+        for origin in [LonLat::new(24.9443, 60.1716), LonLat::new(114.0579, 22.5431), LonLat::new(-70.65, -33.45)] {
+            let frame = LocalFrame::new(origin);
+            let m_per_deg_lat = 111_000.0;
+            let m_per_deg_lon = 111_000.0 * origin.lat.to_radians().cos();
+            for i in -6..=6 {
+                for j in -6..=6 {
+                    let p = LonLat::new(
+                        origin.lon + f64::from(i) * 5000.0 / m_per_deg_lon / 1.01,
+                        origin.lat + f64::from(j) * 5000.0 / m_per_deg_lat / 1.01,
+                    );
+                    let local = frame.to_local(p);
+                    let scene = [local[0] as f32, local[1] as f32];
+                    let back = frame.to_lonlat([f64::from(scene[0]), f64::from(scene[1])]);
+                    let err = distance(frame.to_local(back), local);
+                    assert!(err < 0.01, "{err} m at {p:?}");
+                    // And in metres on the ground, through degrees.
+                    let dlat_m = (back.lat - p.lat) * m_per_deg_lat;
+                    let dlon_m = (back.lon - p.lon) * m_per_deg_lon;
+                    assert!(dlat_m.hypot(dlon_m) < 0.01);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn local_distances_are_true_near_the_origin() {
         // 0.01 degree of latitude at 60 N is 1114.1 m on WGS84 (meridian arc).
         let frame = LocalFrame::new(LonLat::new(24.94, 60.17));

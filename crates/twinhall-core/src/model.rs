@@ -88,6 +88,15 @@ pub enum BuildingKind {
 }
 
 impl BuildingKind {
+    pub const COUNT: usize = 7;
+    pub const ALL: [Self; Self::COUNT] =
+        [Self::Residential, Self::Commercial, Self::Civic, Self::Religious, Self::Industrial, Self::Small, Self::Other];
+
+    /// Position in [`Self::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn from_osm(value: &str) -> Self {
         match value {
             "house" | "detached" | "residential" | "apartments" | "terrace" | "dormitory" | "semidetached_house"
