@@ -6,6 +6,7 @@
 use bevy::prelude::*;
 
 pub mod app;
+pub mod basemap;
 pub mod camera;
 pub mod capture;
 pub mod city;
@@ -49,6 +50,7 @@ pub fn plugin(app: &mut App) {
     );
     app.add_plugins((
         city::plugin,
+        basemap::plugin,
         camera::plugin,
         feed::plugin,
         overlays::plugin,

@@ -106,6 +106,10 @@ pub fn redact_url(url: &str) -> String {
 
 fn is_secret_key(k: &str) -> bool {
     let k = k.to_ascii_lowercase();
+    // Short keys tile and map providers use for their tokens (Tianditu's tk, Baidu's ak).
+    if matches!(k.as_str(), "tk" | "ak" | "sk" | "t") {
+        return true;
+    }
     ["token", "password", "passwd", "pwd", "secret", "key", "auth", "sig", "signature"].iter().any(|s| k.contains(s))
 }
 
@@ -126,5 +130,9 @@ pub(crate) mod tests {
         assert_eq!(redact_url("https://feed.example/v1?token=abc&x=1"), "https://feed.example/v1?token=***&x=1");
         assert_eq!(redact_url("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
         assert!(!redact_url("http://u:p@h/?access_key=zzz").contains("zzz"));
+        assert_eq!(
+            redact_url("https://tiles.example.cn/vec_w/wmts?x=1&tk=abc123"),
+            "https://tiles.example.cn/vec_w/wmts?x=1&tk=***"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! Input that egui wants (the panels) never moves the camera.
 
 use bevy::camera::{PerspectiveProjection, Projection};
+use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
@@ -82,6 +83,8 @@ fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>
     orbit.clamp();
     commands.spawn((
         Camera3d::default(),
+        // A map shows its palette and tiles as configured: no filmic tonemapping.
+        Tonemapping::None,
         Projection::Perspective(PerspectiveProjection { near: 1.0, far: 400_000.0, ..default() }),
         orbit.transform(),
         orbit,

@@ -122,6 +122,37 @@ pub struct Config {
     pub camera: CameraConfig,
     /// glTF/GLB models placed in the city (landmarks, the command centre itself).
     pub models: Vec<ModelConfig>,
+    pub basemap: BasemapConfig,
+}
+
+/// Raster base-map tiles draped on the ground.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BasemapConfig {
+    /// XYZ/TMS URL template (http:// or https://) or a local folder template, with {z}, {x}, {y};
+    /// empty turns the base map off.
+    pub url: String,
+    pub scheme: crate::tiles::TileScheme,
+    pub grid: crate::tiles::TileGrid,
+    pub max_zoom: u8,
+    /// On-disk cache of fetched tiles; empty is ~/.cache/twinhall/tiles. Cached tiles are used
+    /// when the server cannot be reached.
+    pub cache_dir: String,
+    /// Most tiles drawn at once.
+    pub max_tiles: usize,
+}
+
+impl Default for BasemapConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            scheme: crate::tiles::TileScheme::Xyz,
+            grid: crate::tiles::TileGrid::WebMercator,
+            max_zoom: 19,
+            cache_dir: String::new(),
+            max_tiles: 48,
+        }
+    }
 }
 
 /// A glTF/GLB model placed at a lon/lat.
@@ -495,6 +526,17 @@ impl Config {
                 return invalid("models.scale", format!("model `{}`: must be in (0, 1000], got {}", m.name, m.scale));
             }
         }
+        if !self.basemap.url.is_empty()
+            && let Err(m) = crate::tiles::TileSource::validate(&self.basemap.url)
+        {
+            return invalid("basemap.url", m);
+        }
+        if self.basemap.max_zoom > 22 {
+            return invalid("basemap.max_zoom", format!("must be 0..=22, got {}", self.basemap.max_zoom));
+        }
+        if !(1..=512).contains(&self.basemap.max_tiles) {
+            return invalid("basemap.max_tiles", format!("must be 1..=512, got {}", self.basemap.max_tiles));
+        }
         if !(0.0..=30.0).contains(&self.camera.fly_seconds) {
             return invalid("camera.fly_seconds", format!("must be 0..=30, got {}", self.camera.fly_seconds));
         }
@@ -588,6 +630,8 @@ mod tests {
             ("[window]\nwidth = 10\n", "window.width"),
             ("[city]\nsource = \"generated:lots\"\n", "city.source"),
             ("[feed]\nurl = \"ftp://x\"\n", "feed.url"),
+            ("[basemap]\nurl = \"http://tiles/{z}/{x}.png\"\n", "basemap.url"),
+            ("[basemap]\ngrid = \"utm\"\n", "utm"),
             ("[[city.layers]]\npath = \"a.geojson\"\nkind = \"roads\"\ncrs = \"WGS84\"\n", "city.layers.crs"),
             ("[[city.layers]]\npath = \"a.geojson\"\nkind = \"lakes\"\n", "lakes"),
             ("[style.night]\nsky = \"blue\"\n", "blue"),
