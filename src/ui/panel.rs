@@ -177,6 +177,8 @@ pub struct StatusView {
     pub city: String,
     pub mesh_entities: usize,
     pub fps: f32,
+    /// Base-map tiles loaded and failed, when a base map is configured.
+    pub tiles: Option<(usize, usize)>,
 }
 
 pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
@@ -190,6 +192,16 @@ pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
         ui.separator();
         ui.label(format!("{} {}", lang.tr("网格批次", "Mesh batches"), s.mesh_entities));
         ui.separator();
+        if let Some((loaded, failed)) = s.tiles {
+            ui.label(format!("{} {loaded}", lang.tr("底图瓦片", "Tiles")));
+            if failed > 0 {
+                ui.label(
+                    egui::RichText::new(format!("{} {failed}", lang.tr("失败", "failed")))
+                        .color(egui::Color32::from_rgb(255, 170, 60)),
+                );
+            }
+            ui.separator();
+        }
         ui.label(format!("{:.0} FPS", s.fps));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.label(
@@ -210,6 +222,7 @@ fn draw_panels(
     stats: Res<CityMeshStats>,
     feed: Res<FeedStatus>,
     rate: Res<FrameRate>,
+    basemap: Option<Res<crate::basemap::Basemap>>,
     mut layers: ResMut<LayerVisibility>,
     mut style: ResMut<MapStyle>,
     mut cams: Query<(&mut OrbitCamera, &crate::camera::HomeView)>,
@@ -233,6 +246,7 @@ fn draw_panels(
         city: summary.name.clone(),
         mesh_entities: stats.mesh_entities,
         fps: rate.fps,
+        tiles: basemap.as_ref().map(|b| (b.stats.loaded, b.stats.failed)),
     };
     egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
     let mut controls = PanelControls { layers: layers.clone(), style: *style, reset_view: false, fly_to: None };
