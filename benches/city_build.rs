@@ -7,10 +7,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use bevy::asset::RenderAssetUsages;
-use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use twinhall::city::build_city_meshes;
+use twinhall::city::{build_city_meshes, to_mesh};
 use twinhall_core::LonLat;
 use twinhall_core::config::Palette;
 use twinhall_core::extrude::{BuildingColors, Extruder, MeshData};
@@ -18,14 +16,6 @@ use twinhall_core::generate::generate_city;
 
 fn colors() -> BuildingColors {
     BuildingColors { base: [0.1; 4], top: [0.5; 4], tall: [0.9; 4], roof: [0.6; 4], tall_m: 60.0, by_kind: None }
-}
-
-fn to_mesh(d: MeshData) -> Mesh {
-    Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::RENDER_WORLD)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, d.positions)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, d.normals)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, d.colors)
-        .with_inserted_indices(Indices::U32(d.indices))
 }
 
 /// Adds meshes as assets and spawns one entity each, as the app does, and returns the seconds.

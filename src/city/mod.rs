@@ -17,7 +17,7 @@ mod models;
 mod render;
 
 pub use models::{PlacedModel, model_transform};
-pub use render::{CityLayer, CityMeshStats, LayerVisibility, MapStyle, build_city_meshes};
+pub use render::{CityLayer, CityMeshStats, LayerVisibility, MapStyle, build_city_meshes, to_mesh};
 
 /// The Helsinki extract (© OpenStreetMap contributors, ODbL) compiled into the binary.
 pub const HELSINKI_PBF: &[u8] = include_bytes!("../../assets/city/helsinki.osm.pbf");

@@ -100,7 +100,8 @@ fn linear(c: Rgba) -> [f32; 4] {
     Color::srgba(c.0[0], c.0[1], c.0[2], c.0[3]).to_linear().to_f32_array()
 }
 
-fn to_mesh(d: MeshData) -> Mesh {
+/// A Bevy mesh from core mesh data (render-world only: the CPU copy is freed after upload).
+pub fn to_mesh(d: MeshData) -> Mesh {
     Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::RENDER_WORLD)
         .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, d.positions)
         .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, d.normals)

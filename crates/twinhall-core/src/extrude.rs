@@ -106,16 +106,23 @@ impl Extruder {
 
     /// Appends the triangles of a flat polygon at height `y`, facing up.
     fn emit_flat(&mut self, out: &mut MeshData, y: f32, color: [f32; 4]) {
+        self.emit_face(out, y, color, true);
+    }
+
+    /// Appends the triangulated polygon at height `y`, facing up or (for the underside of a
+    /// raised building part) down.
+    fn emit_face(&mut self, out: &mut MeshData, y: f32, color: [f32; 4], up: bool) {
         let base = out.positions.len() as u32;
+        let normal = if up { [0.0, 1.0, 0.0] } else { [0.0, -1.0, 0.0] };
         for p in &self.flat {
-            out.push(scene(*p, y), [0.0, 1.0, 0.0], color);
+            out.push(scene(*p, y), normal, color);
         }
         // Earcut keeps the input winding in its output only loosely: orient each triangle CCW in
-        // (east, north), which is front-facing from above in scene axes.
+        // (east, north), which is front-facing from above in scene axes (and flip for below).
         for t in self.tris.chunks_exact(3) {
             let (a, b, c) = (self.flat[t[0] as usize], self.flat[t[1] as usize], self.flat[t[2] as usize]);
             let cross = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
-            if cross >= 0.0 {
+            if (cross >= 0.0) == up {
                 out.indices.extend_from_slice(&[base + t[0], base + t[1], base + t[2]]);
             } else {
                 out.indices.extend_from_slice(&[base + t[0], base + t[2], base + t[1]]);
@@ -137,6 +144,10 @@ impl Extruder {
         let roof = lerp4(colors.roof, colors.tall, t * 0.5);
         self.emit_flat(out, b.height_m, roof);
         let (y0, y1) = (b.min_height_m, b.height_m);
+        if y0 > 0.0 {
+            // A raised part (a bridge between buildings, an overhang) is closed underneath.
+            self.emit_face(out, y0, colors.base, false);
+        }
         for ring in std::iter::once(&b.footprint.exterior).chain(b.footprint.holes.iter()) {
             let n = ring.len();
             for i in 0..n {
@@ -289,6 +300,29 @@ mod tests {
         }
         let max_y = mesh.positions.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
         assert_eq!(max_y, 20.0);
+    }
+
+    #[test]
+    fn raised_parts_are_closed_underneath() {
+        let b = Building {
+            id: 3,
+            footprint: square(0.0, 0.0, 10.0),
+            height_m: 20.0,
+            min_height_m: 8.0,
+            kind: BuildingKind::Other,
+            name: None,
+        };
+        let mut mesh = MeshData::default();
+        assert!(Extruder::new().building(&b, &COLORS, &mut mesh));
+        assert_eq!(mesh.triangle_count(), 12);
+        let min_y = mesh.positions.iter().map(|p| p[1]).fold(f32::MAX, f32::min);
+        assert_eq!(min_y, 8.0);
+        let down: Vec<_> = mesh.indices.chunks_exact(3).filter(|t| mesh.normals[t[0] as usize][1] < -0.5).collect();
+        assert_eq!(down.len(), 2);
+        for t in down {
+            let n = cross(mesh.positions[t[0] as usize], mesh.positions[t[1] as usize], mesh.positions[t[2] as usize]);
+            assert!(n[1] < 0.0, "the underside faces down");
+        }
     }
 
     #[test]
