@@ -13,6 +13,7 @@ pub mod generate;
 pub mod geojson;
 pub mod model;
 pub mod osm;
+pub mod protocol;
 pub mod tiles;
 
 pub use frame::{LocalFrame, LonLat};
