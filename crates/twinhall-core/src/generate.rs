@@ -71,10 +71,14 @@ pub fn generate_city(n: usize, seed: u64, origin: LonLat) -> CityModel {
             }
         }
     }
+    // Streets carry a vertex at every crossing, so the road graph sees the intersections.
+    let line = |k: usize| k as f64 * BLOCK_M - half;
     for i in 0..=side {
-        let c = i as f64 * BLOCK_M - half;
+        let c = line(i);
         let class = if i % 5 == 0 { RoadClass::Primary } else { RoadClass::Residential };
-        for (id, points) in [(2 * i, vec![[c, -half], [c, half]]), (2 * i + 1, vec![[-half, c], [half, c]])] {
+        let north_south = (0..=side).map(|k| [c, line(k)]).collect();
+        let east_west = (0..=side).map(|k| [line(k), c]).collect();
+        for (id, points) in [(2 * i, north_south), (2 * i + 1, east_west)] {
             city.roads.push(Road { id: id as i64, class, points, name: None, oneway: false, tunnel: false });
         }
     }

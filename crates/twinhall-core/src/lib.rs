@@ -14,6 +14,7 @@ pub mod geojson;
 pub mod model;
 pub mod osm;
 pub mod protocol;
+pub mod routing;
 pub mod tiles;
 
 pub use frame::{LocalFrame, LonLat};
