@@ -15,6 +15,7 @@ pub mod model;
 pub mod osm;
 pub mod protocol;
 pub mod routing;
+pub mod sim;
 pub mod tiles;
 
 pub use frame::{LocalFrame, LonLat};
