@@ -1,5 +1,14 @@
-//! The backend feed: connection state and, in later work, the client that streams entities into
-//! the store. Today it reports honestly that no feed is connected.
+//! The backend feed: its connection state, the store of what it reported, and the embedded
+//! simulated city that feeds the wall when no `--feed` URL is given. The HTTP/SSE client for a
+//! real backend comes with the rest of the feed issue.
+
+mod embedded;
+mod markers;
+mod store;
+
+pub use embedded::FeedMessage;
+pub use markers::{FeedMarker, MarkerIndex};
+pub use store::{FeedStore, apply_message};
 
 use bevy::prelude::*;
 use twinhall_core::config::Lang;
@@ -10,10 +19,12 @@ use crate::settings::redact_url;
 /// Connection states the status bar and wall banner show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FeedState {
-    /// No feed client runs yet (the embedded simulator and the HTTP client are not built).
+    /// No feed client runs (a backend URL is configured, but the HTTP client is not built yet).
     NotConnected,
     Connecting,
     Live,
+    /// No data for a while: the age of the last message, in seconds.
+    Stale(u64),
     Error(String),
 }
 
@@ -35,6 +46,7 @@ impl FeedStatus {
             FeedState::NotConnected => lang.tr("未接入", "not connected").to_owned(),
             FeedState::Connecting => lang.tr("连接中", "connecting").to_owned(),
             FeedState::Live => lang.tr("实时", "live").to_owned(),
+            FeedState::Stale(age) => format!("{} {age} s", lang.tr("数据陈旧", "stale")),
             FeedState::Error(e) => format!("{} {e}", lang.tr("错误", "error")),
         };
         format!("{} · {state}", self.target)
@@ -42,15 +54,15 @@ impl FeedStatus {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(PreStartup, init_feed_status);
+    app.add_systems(PreStartup, init_feed_status).add_plugins((store::plugin, embedded::plugin, markers::plugin));
 }
 
 fn init_feed_status(mut commands: Commands, settings: Res<Settings>) {
     let lang = settings.lang();
-    let target = if settings.config.feed.url.is_empty() {
-        lang.tr("内置模拟城市", "embedded simulator").to_owned()
+    let (target, state) = if settings.config.feed.url.is_empty() {
+        (lang.tr("内置模拟城市", "embedded simulator").to_owned(), FeedState::Connecting)
     } else {
-        redact_url(&settings.config.feed.url)
+        (redact_url(&settings.config.feed.url), FeedState::NotConnected)
     };
-    commands.insert_resource(FeedStatus { state: FeedState::NotConnected, target });
+    commands.insert_resource(FeedStatus { state, target });
 }
