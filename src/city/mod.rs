@@ -1,15 +1,14 @@
 //! The mirrored city: loading it from its source and drawing its meshes.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use bevy::prelude::*;
-use twinhall_core::config::{CityConfig, CitySource, Lang, SourceFormat};
+use twinhall_core::CityModel;
+use twinhall_core::config::{CityConfig, CitySource, Lang};
 use twinhall_core::crs::Crs;
-use twinhall_core::geojson::{GeoJsonOptions, LayerKind, centre_of, import_geojson_bytes, import_geojson_path};
+use twinhall_core::geojson::{GeoJsonOptions, import_geojson_path};
 use twinhall_core::model::FileReport;
-use twinhall_core::osm::{ImportError, OsmOptions, import_pbf_bytes, import_pbf_path};
-use twinhall_core::{CityModel, LonLat};
+use twinhall_core::osm::ImportError;
 
 use crate::Settings;
 
@@ -18,9 +17,6 @@ mod render;
 
 pub use models::{PlacedModel, model_transform};
 pub use render::{CityLayer, CityMeshStats, LayerVisibility, MapStyle, build_city_meshes, to_mesh};
-
-/// The Helsinki extract (© OpenStreetMap contributors, ODbL) compiled into the binary.
-pub const HELSINKI_PBF: &[u8] = include_bytes!("../../assets/city/helsinki.osm.pbf");
 
 /// The loaded city, shared with the feed simulator and overlays.
 #[derive(Resource, Clone)]
@@ -87,45 +83,7 @@ pub fn load_layers(model: &mut CityModel, config: &CityConfig) {
     }
 }
 
-/// Loads a city source into a model.
+/// Loads a city source into a model (shared with the reference backend).
 pub fn load_source(source: &CitySource, config: &CityConfig) -> Result<CityModel, ImportError> {
-    let origin = config.origin.map(|[lon, lat]| LonLat::new(lon, lat));
-    let options = |name: &str| OsmOptions { name: name.to_owned(), level_height_m: config.level_height_m, origin };
-    match source {
-        CitySource::EmbeddedHelsinki => {
-            import_pbf_bytes(HELSINKI_PBF, Path::new("embedded:helsinki"), &options("helsinki"))
-        }
-        CitySource::Generated(n) => Ok(twinhall_core::generate::generate_city(*n, 1, LonLat::new(114.0579, 22.5431))),
-        CitySource::None => Ok(CityModel::empty("none", LonLat::new(24.9443, 60.1716))),
-        CitySource::File(path) => {
-            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-            let geojson = match config.format {
-                SourceFormat::Geojson => true,
-                SourceFormat::Osm => false,
-                SourceFormat::Auto => ext == "geojson" || ext == "json",
-            };
-            if geojson {
-                let crs =
-                    Crs::parse(&config.crs).map_err(|m| ImportError::Format { path: path.clone(), message: m })?;
-                let bytes = std::fs::read(path).map_err(|source| ImportError::Io { path: path.clone(), source })?;
-                let origin = match origin {
-                    Some(o) => o,
-                    None => centre_of(&bytes, path, &crs)?,
-                };
-                let mut model = CityModel::empty(name, origin);
-                let options = GeoJsonOptions {
-                    kind: LayerKind::Buildings,
-                    crs,
-                    height_attribute: "height".into(),
-                    level_height_m: config.level_height_m,
-                };
-                let report = import_geojson_bytes(&bytes, path, &options, &mut model)?;
-                model.sources.push(report);
-                Ok(model)
-            } else {
-                import_pbf_path(path, &options(&name))
-            }
-        }
-    }
+    twinhall_core::load::load_source(source, config)
 }

@@ -11,6 +11,7 @@ pub mod frame;
 pub mod gcj02;
 pub mod generate;
 pub mod geojson;
+pub mod load;
 pub mod model;
 pub mod osm;
 pub mod protocol;

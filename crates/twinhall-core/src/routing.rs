@@ -371,7 +371,7 @@ mod tests {
 
     #[test]
     fn helsinki_streets_route_between_landmarks() {
-        let bytes = include_bytes!("../../../assets/city/helsinki.osm.pbf");
+        let bytes = crate::load::HELSINKI_PBF;
         let city = crate::osm::import_pbf_bytes(bytes, std::path::Path::new("helsinki"), &Default::default())
             .expect("the demo city imports");
         let g = RoadGraph::from_city(&city);

@@ -552,6 +552,18 @@ impl Simulation {
         Ok(order)
     }
 
+    /// Puts back an order kept from before a restart.
+    pub fn restore_order(&mut self, order: DispatchOrder) {
+        if let Some(n) = order.order_id.strip_prefix("O-").and_then(|n| n.parse::<u64>().ok()) {
+            self.next_order = self.next_order.max(n + 1);
+        }
+        self.orders.insert(order.order_id.clone(), order);
+    }
+
+    pub fn index(&self) -> &GovernanceIndex {
+        &self.index
+    }
+
     /// An order with its state brought up to date from its units.
     pub fn order(&self, id: &str) -> Option<DispatchOrder> {
         let mut o = self.orders.get(id)?.clone();

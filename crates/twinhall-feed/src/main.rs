@@ -1,20 +1,97 @@
-//! twinhall-feed: the reference backend for the twinhall feed protocol.
-//!
-//! The protocol server and the city simulator are the work of the backend data feed issue and
-//! are not built yet. Until then this binary says so plainly instead of pretending to serve.
+//! `twinhall-feed --city FILE --listen ADDR --seed N`: serves the feed protocol for a simulated
+//! city. Errors in the arguments or the city file are one line and exit code 2.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
+use twinhall_core::config::{CityConfig, CitySource};
+use twinhall_core::sim::{SimConfig, Simulation};
+use twinhall_feed::{ServerConfig, router, run_ticker, shared};
 
 #[derive(Parser, Debug)]
 #[command(name = "twinhall-feed", version, about = "Reference backend for the twinhall feed protocol (simulated city)")]
-struct Cli {}
+struct Cli {
+    /// City: embedded:helsinki, generated:N, or an .osm.pbf / .geojson file.
+    #[arg(long, default_value = "embedded:helsinki")]
+    city: String,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8600")]
+    listen: String,
+    /// Seed of the simulation (the same seed gives the same city life).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 400)]
+    cameras: usize,
+    #[arg(long, default_value_t = 60)]
+    units: usize,
+    #[arg(long, default_value_t = 80)]
+    sensors: usize,
+    /// New incidents per simulated minute.
+    #[arg(long, default_value_t = 2.0)]
+    incident_rate: f64,
+    /// Milliseconds between batches.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    tick_ms: u64,
+    /// Batches kept for resuming streams.
+    #[arg(long, default_value_t = 600)]
+    history: usize,
+    /// Bearer token every call must carry (or TWINHALL_FEED_TOKEN); none by default.
+    #[arg(long, env = "TWINHALL_FEED_TOKEN", default_value = "", hide_env_values = true)]
+    token: String,
+    /// File keeping dispatch orders across restarts.
+    #[arg(long, default_value = "twinhall-feed-orders.jsonl")]
+    orders: PathBuf,
+}
 
 fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    eprintln!(
-        "twinhall-feed: error: the protocol server and city simulator are not built yet (see the backend data feed issue)"
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("twinhall-feed: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let source = CitySource::parse(&cli.city).map_err(|m| format!("--city: {m}"))?;
+    let city = twinhall_core::load::load_source(&source, &CityConfig::default()).map_err(|e| e.to_string())?;
+    let sim = Simulation::new(
+        &city,
+        SimConfig {
+            seed: cli.seed,
+            cameras: cli.cameras,
+            units: cli.units,
+            sensors: cli.sensors,
+            incidents_per_minute: cli.incident_rate,
+            ..SimConfig::default()
+        },
     );
-    ExitCode::from(2)
+    let config = ServerConfig {
+        token: cli.token,
+        tick: Duration::from_millis(cli.tick_ms),
+        history: cli.history.max(1),
+        orders_path: cli.orders,
+    };
+    let state = shared(sim, config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener =
+            tokio::net::TcpListener::bind(&cli.listen).await.map_err(|e| format!("--listen {}: {e}", cli.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!("twinhall-feed serving {} ({} buildings) on http://{addr}", city.name, city.buildings.len());
+        tokio::spawn(run_ticker(state.clone()));
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| e.to_string())
+    })
 }

@@ -1,0 +1,281 @@
+//! twinhall-feed: the reference backend of the twinhall feed protocol (docs/feed-protocol.md),
+//! serving a simulated city over HTTP: snapshot, Server-Sent Events stream, idempotent dispatch
+//! with orders kept on disk, the governance index and health.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Heartbeat, Reset};
+use twinhall_core::sim::Simulation;
+
+/// How the server runs.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Bearer token every call must carry; none when empty.
+    pub token: String,
+    pub tick: Duration,
+    /// Batches kept for `?after=` resumption.
+    pub history: usize,
+    /// Dispatch orders and their idempotency keys, one JSON line each.
+    pub orders_path: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OrderRecord {
+    key: String,
+    request: DispatchRequest,
+    order: DispatchOrder,
+}
+
+struct Inner {
+    sim: Simulation,
+    history: VecDeque<(u64, Arc<str>)>,
+    keys: HashMap<String, (DispatchRequest, DispatchOrder)>,
+}
+
+/// State shared by the handlers and the ticker.
+pub struct Shared {
+    inner: Mutex<Inner>,
+    tx: broadcast::Sender<(u64, Arc<str>)>,
+    config: ServerConfig,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock only means a handler panicked mid-request; the state is still usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Builds the shared state, restoring the orders kept in `config.orders_path`.
+pub fn shared(mut sim: Simulation, config: ServerConfig) -> Result<Arc<Shared>, String> {
+    let mut keys = HashMap::new();
+    match std::fs::read_to_string(&config.orders_path) {
+        Ok(text) => {
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                match serde_json::from_str::<OrderRecord>(line) {
+                    Ok(r) => {
+                        sim.restore_order(r.order.clone());
+                        keys.insert(r.key, (r.request, r.order));
+                    }
+                    // A torn last line after a crash is skipped, never fatal.
+                    Err(e) => tracing::warn!("{}:{}: order record skipped: {e}", config.orders_path.display(), n + 1),
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("{}: cannot read: {e}", config.orders_path.display())),
+    }
+    let (tx, _) = broadcast::channel(256);
+    Ok(Arc::new(Shared { inner: Mutex::new(Inner { sim, history: VecDeque::new(), keys }), tx, config }))
+}
+
+/// Steps the simulation every tick and publishes each batch.
+pub async fn run_ticker(shared: Arc<Shared>) {
+    let mut interval = tokio::time::interval(shared.config.tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let published = {
+            let mut inner = shared.lock();
+            inner.sim.step(shared.config.tick.as_millis() as i64);
+            inner.sim.take_batch().and_then(|b| {
+                let json: Arc<str> = serde_json::to_string(&b).ok()?.into();
+                inner.history.push_back((b.seq, json.clone()));
+                while inner.history.len() > shared.config.history {
+                    inner.history.pop_front();
+                }
+                Some((b.seq, json))
+            })
+        };
+        if let Some(p) = published {
+            // No subscribers is fine.
+            let _ = shared.tx.send(p);
+        }
+    }
+}
+
+/// The protocol's routes.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/snapshot", get(snapshot))
+        .route("/v1/stream", get(stream_events))
+        .route("/v1/dispatch", post(dispatch))
+        .route("/v1/orders/{id}", get(order))
+        .route("/v1/index", get(index))
+        .route("/v1/health", get(health))
+        .layer(middleware::from_fn_with_state(shared.clone(), require_token))
+        .with_state(shared)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+async fn require_token(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let token = &shared.config.token;
+    if !token.is_empty() {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+        }
+    }
+    next.run(req).await
+}
+
+async fn snapshot(State(shared): State<Arc<Shared>>) -> Response {
+    let snap = shared.lock().sim.snapshot();
+    Json(snap).into_response()
+}
+
+async fn index(State(shared): State<Arc<Shared>>) -> Response {
+    let index = shared.lock().sim.index().clone();
+    Json(index).into_response()
+}
+
+async fn health(State(shared): State<Arc<Shared>>) -> Response {
+    let seq = shared.lock().sim.seq();
+    Json(serde_json::json!({ "status": "ok", "seq": seq })).into_response()
+}
+
+async fn order(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    match shared.lock().sim.order(&id) {
+        Some(o) => Json(o).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("no order `{id}`")),
+    }
+}
+
+async fn dispatch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned) else {
+        return error(StatusCode::BAD_REQUEST, "an Idempotency-Key header is required");
+    };
+    let request: DispatchRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: {e}")),
+    };
+    let mut inner = shared.lock();
+    if let Some((first, order)) = inner.keys.get(&key) {
+        return if *first == request {
+            (StatusCode::OK, Json(order.clone())).into_response()
+        } else {
+            error(StatusCode::UNPROCESSABLE_ENTITY, "this Idempotency-Key was used with another body")
+        };
+    }
+    let order = match inner.sim.dispatch(&request) {
+        Ok(o) => o,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+    };
+    let record = OrderRecord { key: key.clone(), request: request.clone(), order: order.clone() };
+    // Durable before answered: the order is on disk when the client hears of it.
+    let stored = serde_json::to_string(&record).map_err(|e| e.to_string()).and_then(|line| {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&shared.config.orders_path)
+            .map_err(|e| e.to_string())?;
+        writeln!(f, "{line}").and_then(|()| f.sync_data()).map_err(|e| e.to_string())
+    });
+    if let Err(e) = stored {
+        tracing::error!("{}: cannot store order: {e}", shared.config.orders_path.display());
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "the order could not be stored");
+    }
+    inner.keys.insert(key, (request, order.clone()));
+    (StatusCode::CREATED, Json(order)).into_response()
+}
+
+#[derive(Deserialize)]
+struct After {
+    after: Option<u64>,
+}
+
+struct Live {
+    rx: broadcast::Receiver<(u64, Arc<str>)>,
+    beat: tokio::time::Interval,
+    last: u64,
+    shared: Arc<Shared>,
+    done: bool,
+}
+
+async fn stream_events(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<After>,
+) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
+    // Subscribe before reading the history so no batch falls between the two.
+    let rx = shared.tx.subscribe();
+    let (backlog, reset) = {
+        let inner = shared.lock();
+        let seq = inner.sim.seq();
+        let after = q.after.unwrap_or(seq);
+        let oldest = inner.history.front().map(|(s, _)| *s).unwrap_or(seq + 1);
+        if after + 1 < oldest && after < seq {
+            (Vec::new(), Some(Reset { oldest_seq: oldest, seq }))
+        } else {
+            let backlog: Vec<(u64, Arc<str>)> = inner.history.iter().filter(|(s, _)| *s > after).cloned().collect();
+            (backlog, None)
+        }
+    };
+    let start_last = backlog.last().map(|(s, _)| *s).unwrap_or_else(|| q.after.unwrap_or(0));
+    let head: Vec<Result<Event, std::convert::Infallible>> = match reset {
+        Some(r) => vec![Ok(Event::default().event("reset").data(serde_json::to_string(&r).unwrap_or_default()))],
+        None => backlog
+            .into_iter()
+            .map(|(s, json)| Ok(Event::default().event("batch").id(s.to_string()).data(&*json)))
+            .collect(),
+    };
+    let ended = reset.is_some();
+    let mut beat = tokio::time::interval(Duration::from_secs(1));
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let live = Live { rx, beat, last: start_last, shared, done: ended };
+    let tail = stream::unfold(live, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        loop {
+            tokio::select! {
+                msg = st.rx.recv() => match msg {
+                    Ok((seq, json)) if seq > st.last => {
+                        st.last = seq;
+                        let ev = Event::default().event("batch").id(seq.to_string()).data(&*json);
+                        return Some((Ok(ev), st));
+                    }
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // This client fell behind the broadcast: tell it to reload.
+                        let seq = st.shared.lock().sim.seq();
+                        let r = Reset { oldest_seq: seq, seq };
+                        st.done = true;
+                        return Some((Ok(Event::default().event("reset").data(serde_json::to_string(&r).unwrap_or_default())), st));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = st.beat.tick() => {
+                    let (seq, time) = {
+                        let inner = st.shared.lock();
+                        (inner.sim.seq(), inner.sim.now_ms())
+                    };
+                    let hb = Heartbeat { seq, time };
+                    return Some((Ok(Event::default().event("heartbeat").data(serde_json::to_string(&hb).unwrap_or_default())), st));
+                }
+            }
+        }
+    });
+    Sse::new(stream::iter(head).chain(tail))
+}
