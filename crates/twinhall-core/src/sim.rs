@@ -560,6 +560,10 @@ impl Simulation {
         self.orders.insert(order.order_id.clone(), order);
     }
 
+    pub fn camera(&self, id: &str) -> Option<&Camera> {
+        self.cameras.iter().find(|c| c.id == id)
+    }
+
     pub fn index(&self) -> &GovernanceIndex {
         &self.index
     }

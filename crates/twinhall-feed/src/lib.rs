@@ -22,6 +22,9 @@ use tokio::sync::broadcast;
 use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Heartbeat, Reset};
 use twinhall_core::sim::Simulation;
 
+mod snapshot_jpeg;
+pub use snapshot_jpeg::camera_jpeg;
+
 /// How the server runs.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -117,6 +120,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/dispatch", post(dispatch))
         .route("/v1/orders/{id}", get(order))
         .route("/v1/index", get(index))
+        .route("/v1/cameras/{id}/snapshot.jpg", get(camera_snapshot))
         .route("/v1/health", get(health))
         .layer(middleware::from_fn_with_state(shared.clone(), require_token))
         .with_state(shared)
@@ -149,6 +153,24 @@ async fn snapshot(State(shared): State<Arc<Shared>>) -> Response {
 async fn index(State(shared): State<Arc<Shared>>) -> Response {
     let index = shared.lock().sim.index().clone();
     Json(index).into_response()
+}
+
+async fn camera_snapshot(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let found = {
+        let inner = shared.lock();
+        inner.sim.camera(&id).cloned().map(|c| (c, inner.sim.now_ms()))
+    };
+    let Some((camera, now)) = found else {
+        return error(StatusCode::NOT_FOUND, format!("no camera `{id}`"));
+    };
+    // Drawing and encoding take a few milliseconds: off the async workers.
+    match tokio::task::spawn_blocking(move || camera_jpeg(&camera, now)).await {
+        Ok(Ok(jpeg)) => {
+            ([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "no-store")], jpeg).into_response()
+        }
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("the snapshot could not be drawn: {e}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("the snapshot task failed: {e}")),
+    }
 }
 
 async fn health(State(shared): State<Arc<Shared>>) -> Response {

@@ -70,7 +70,11 @@ fn run(cli: Cli) -> Result<(), String> {
             units: cli.units,
             sensors: cli.sensors,
             incidents_per_minute: cli.incident_rate,
-            ..SimConfig::default()
+            // The simulated clock starts at the wall clock, so stills and times read as now.
+            start_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(SimConfig::default().start_ms),
         },
     );
     let config = ServerConfig {
