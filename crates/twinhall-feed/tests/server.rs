@@ -80,7 +80,7 @@ async fn read_events(c: &reqwest::Client, url: &str, for_how_long: Duration) -> 
 #[tokio::test(flavor = "multi_thread")]
 async fn snapshot_stream_and_reset() {
     let dir = temp("stream");
-    let server = start(&dir.join("orders.jsonl"), &["--history", "5"]);
+    let server = start(&dir.join("orders.jsonl"), &[]);
     let c = client();
     let snap: Value =
         c.get(format!("{}/v1/snapshot", server.base)).send().await.expect("get").json().await.expect("json");
@@ -92,15 +92,24 @@ async fn snapshot_stream_and_reset() {
     let batches: Vec<u64> = events.iter().filter(|e| e.0 == "batch").filter_map(|e| e.1).collect();
     assert!(batches.len() >= 10, "{} batches in 2.5 s at 10 Hz", batches.len());
     assert!(batches.windows(2).all(|w| w[1] == w[0] + 1), "batches out of order or with gaps: {batches:?}");
-    assert!(batches[0] <= seq + 1 + 5, "the stream resumed from the history");
+    assert_eq!(batches[0], seq + 1, "the stream resumed right after the snapshot, from the history");
     assert!(events.iter().any(|e| e.0 == "heartbeat"), "no heartbeat in 2.5 s");
     for e in events.iter().filter(|e| e.0 == "batch") {
         let b: twinhall_core::protocol::Batch = serde_json::from_str(&e.2).expect("a batch parses");
         assert_eq!(Some(b.seq), e.1);
     }
 
-    // Sequence 0 is long gone from a 5-batch history.
-    let events = read_events(&c, &format!("{}/v1/stream?after=0", server.base), Duration::from_millis(500)).await;
+    // A server that keeps 3 batches: once it is past them, sequence 0 is gone and the stream says reset.
+    let short = start(&dir.join("orders-short.jsonl"), &["--history", "3"]);
+    loop {
+        let h: Value =
+            c.get(format!("{}/v1/health", short.base)).send().await.expect("get").json().await.expect("json");
+        if h["seq"].as_u64().unwrap_or(0) > 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let events = read_events(&c, &format!("{}/v1/stream?after=0", short.base), Duration::from_millis(500)).await;
     assert_eq!(events.first().map(|e| e.0.as_str()), Some("reset"), "{events:?}");
 
     let health: Value =
