@@ -101,7 +101,9 @@ async fn snapshot_stream_and_reset() {
 
     // A server that keeps 3 batches: once it is past them, sequence 0 is gone and the stream says reset.
     let short = start(&dir.join("orders-short.jsonl"), &["--history", "3"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
+        assert!(Instant::now() < deadline, "the short-history server did not reach sequence 5 in 20 s");
         let h: Value =
             c.get(format!("{}/v1/health", short.base)).send().await.expect("get").json().await.expect("json");
         if h["seq"].as_u64().unwrap_or(0) > 4 {
