@@ -48,6 +48,7 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     match run(cli) {
@@ -90,6 +91,8 @@ fn run(cli: Cli) -> Result<(), String> {
             tokio::net::TcpListener::bind(&cli.listen).await.map_err(|e| format!("--listen {}: {e}", cli.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!("twinhall-feed serving {} ({} buildings) on http://{addr}", city.name, city.buildings.len());
+        // One line on stdout with the bound address, for scripts and tests that listen on port 0.
+        println!("listening on http://{addr}");
         tokio::spawn(run_ticker(state.clone()));
         axum::serve(listener, router(state))
             .with_graceful_shutdown(async {

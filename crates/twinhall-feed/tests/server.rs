@@ -2,6 +2,7 @@
 //! heartbeats, reset on a too-old sequence, idempotent dispatch, orders kept across a restart,
 //! and the bearer token.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,26 +21,27 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
+/// Starts the real binary on port 0 and reads the address it bound from its first stdout line,
+/// so parallel tests never race for a port.
 fn start(orders: &Path, extra: &[&str]) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_twinhall-feed"))
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--orders", orders.to_str().expect("utf8")])
+    let mut child = Command::new(env!("CARGO_BIN_EXE_twinhall-feed"))
+        .args(["--listen", "127.0.0.1:0", "--orders", orders.to_str().expect("utf8")])
         .args(["--city", "generated:400", "--units", "8", "--incident-rate", "120", "--tick-ms", "100"])
         .args(extra)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("the server starts");
-    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not listen within 20 s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let stdout = child.stdout.take().expect("stdout");
+    // Owned by a Server from here, so a failed start still kills the process.
+    let mut server = Server { child, base: String::new() };
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("read the address line");
+    server.base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
     server
 }
 
