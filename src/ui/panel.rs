@@ -3,7 +3,7 @@
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use twinhall_core::config::{ColorBy, Lang, StyleMode};
+use twinhall_core::config::{Bookmark, ColorBy, Lang, StyleMode};
 use twinhall_core::model::PoiKind;
 
 use crate::Settings;
@@ -90,7 +90,7 @@ pub fn side_panel_ui(
     ui: &mut egui::Ui,
     lang: Lang,
     city: &CitySummary,
-    bookmarks: &[String],
+    bookmarks: &[Bookmark],
     controls: &mut PanelControls,
 ) {
     ui.add_space(6.0);
@@ -156,7 +156,7 @@ pub fn side_panel_ui(
 
     if !bookmarks.is_empty() {
         egui::CollapsingHeader::new(lang.tr("视角书签", "Bookmarks")).default_open(true).show(ui, |ui| {
-            for (i, name) in bookmarks.iter().enumerate() {
+            for (i, name) in bookmarks.iter().map(|b| &b.name).enumerate() {
                 let label = if i < 9 { format!("{}  {name}", i + 1) } else { name.clone() };
                 if ui.button(label).clicked() {
                     controls.fly_to = Some(i);
@@ -234,7 +234,8 @@ fn draw_panels(
     if summary.is_none() || city.is_changed() {
         *summary = Some(CitySummary::of(&city, lang, &settings.config.city.name));
     }
-    let summary = summary.as_ref().cloned().unwrap_or_default();
+    // Built on change above; borrowed, not rebuilt, every frame.
+    let Some(summary) = summary.as_ref() else { return Ok(()) };
     let mut root = egui::Ui::new(
         ctx.clone(),
         "twinhall_root".into(),
@@ -250,9 +251,9 @@ fn draw_panels(
     };
     egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
     let mut controls = PanelControls { layers: layers.clone(), style: *style, reset_view: false, fly_to: None };
-    let bookmarks: Vec<String> = settings.config.camera.bookmarks.iter().map(|b| b.name.clone()).collect();
     egui::Panel::left("side_panel").default_size(320.0).resizable(true).show(&mut root, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| side_panel_ui(ui, lang, &summary, &bookmarks, &mut controls));
+        egui::ScrollArea::vertical()
+            .show(ui, |ui| side_panel_ui(ui, lang, summary, &settings.config.camera.bookmarks, &mut controls));
     });
     // Write back only real changes: a write marks the resource changed and rebuilds meshes.
     if controls.layers != *layers {
