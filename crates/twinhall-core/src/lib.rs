@@ -15,8 +15,10 @@ pub mod load;
 pub mod model;
 pub mod osm;
 pub mod protocol;
+pub mod redact;
 pub mod routing;
 pub mod sim;
+pub mod store;
 pub mod tiles;
 
 pub use frame::{LocalFrame, LonLat};

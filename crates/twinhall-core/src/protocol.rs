@@ -404,6 +404,10 @@ pub struct Removal {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub protocol: String,
+    /// The backend instance: it changes when the backend restarts and its sequence numbers start
+    /// over, so a client that sees another epoch reloads the snapshot.
+    #[serde(default)]
+    pub epoch: u64,
     pub seq: u64,
     /// CRS of every position: `EPSG:4326` (default), `EPSG:4490` or `GCJ-02`.
     #[serde(default = "default_crs")]
@@ -435,6 +439,9 @@ pub struct Batch {
 pub struct Heartbeat {
     pub seq: u64,
     pub time: Millis,
+    /// As in the snapshot; 0 from a backend that does not say.
+    #[serde(default)]
+    pub epoch: u64,
 }
 
 /// `event: reset`: the asked-for sequence is older than the history kept; reload the snapshot.

@@ -11,8 +11,8 @@ use crate::generate::SplitMix64;
 use crate::model::{CityModel, PoiKind};
 use crate::protocol::{
     Area, AreaLevel, AspectScore, Batch, Camera, DispatchOrder, DispatchRequest, Entities, Facility, FacilityKind,
-    GovernanceIndex, Incident, IncidentCategory, IncidentStatus, IndexAspect, Millis, OrderState, PROTOCOL,
-    ReportChannel, Sensor, Snapshot, Unit, UnitKind, UnitStatus, WarningLevel,
+    GovernanceIndex, Incident, IncidentCategory, IncidentStatus, IndexAspect, InventoryLine, Millis, OrderState,
+    PROTOCOL, ReportChannel, Sensor, Snapshot, SupplyDepot, Unit, UnitKind, UnitStatus, WarningLevel,
 };
 use crate::routing::RoadGraph;
 
@@ -24,6 +24,9 @@ pub struct SimConfig {
     pub cameras: usize,
     pub units: usize,
     pub sensors: usize,
+    pub supply_depots: usize,
+    /// Incidents open at the start, spread over the lifecycle.
+    pub incidents: usize,
     /// New incidents per simulated minute.
     pub incidents_per_minute: f64,
     /// Simulated time at start.
@@ -32,7 +35,16 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { seed: 1, cameras: 400, units: 60, sensors: 80, incidents_per_minute: 2.0, start_ms: 1_764_300_000_000 }
+        Self {
+            seed: 1,
+            cameras: 400,
+            units: 60,
+            sensors: 80,
+            supply_depots: 6,
+            incidents: 0,
+            incidents_per_minute: 2.0,
+            start_ms: 1_764_300_000_000,
+        }
     }
 }
 
@@ -68,6 +80,7 @@ pub struct Simulation {
     incidents: BTreeMap<String, (Incident, Millis)>,
     cameras: Vec<Camera>,
     facilities: Vec<Facility>,
+    supply_depots: Vec<SupplyDepot>,
     movers: Vec<Mover>,
     sensors: Vec<Sensor>,
     areas: Vec<Area>,
@@ -97,8 +110,8 @@ impl Simulation {
         let frame = city.frame.clone();
         let ll = |p: [f64; 2]| frame.to_lonlat(p);
         let bounds = city.bounds();
+        let roads: Vec<_> = city.roads.iter().filter(|r| r.class.drivable() && !r.tunnel).collect();
         let road_point = |rng: &mut SplitMix64| -> Option<[f64; 2]> {
-            let roads: Vec<_> = city.roads.iter().filter(|r| r.class.drivable() && !r.tunnel).collect();
             let r = roads.get((rng.next_u64() % roads.len().max(1) as u64) as usize)?;
             let i = (rng.next_u64() % r.points.len().saturating_sub(1).max(1) as u64) as usize;
             let (a, b) = (r.points[i], r.points[(i + 1).min(r.points.len() - 1)]);
@@ -207,7 +220,7 @@ impl Simulation {
                 id: format!("S-{:05}", i + 1),
                 version: 1,
                 updated_at: now,
-                stale_after: Some(now + 60_000),
+                stale_after: Some(now + 300_000),
                 kind: kind.into(),
                 name: format!("{kind} {:03}", i + 1),
                 lon: p.lon,
@@ -239,7 +252,38 @@ impl Simulation {
             .collect(),
         };
 
-        Self {
+        let depot_items: [(&str, &str, f64); 6] = [
+            ("帐篷", "顶", 200.0),
+            ("饮用水", "箱", 1500.0),
+            ("沙袋", "袋", 5000.0),
+            ("发电机", "台", 12.0),
+            ("救生衣", "件", 300.0),
+            ("折叠床", "张", 400.0),
+        ];
+        let supply_depots = (0..config.supply_depots)
+            .map(|i| {
+                let p = ll(road_point(&mut rng).unwrap_or([0.0, 0.0]));
+                SupplyDepot {
+                    id: format!("D-{:03}", i + 1),
+                    version: 1,
+                    updated_at: now,
+                    stale_after: None,
+                    name: format!("应急物资储备点 {:02}", i + 1),
+                    lon: p.lon,
+                    lat: p.lat,
+                    inventory: depot_items
+                        .iter()
+                        .map(|(item, unit, q)| InventoryLine {
+                            item: (*item).into(),
+                            quantity: (q * rng.range(0.3, 1.2)).round(),
+                            unit: (*unit).into(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+
+        let mut sim = Self {
             city_frame: frame,
             graph,
             rng,
@@ -251,6 +295,7 @@ impl Simulation {
             incidents: BTreeMap::new(),
             cameras,
             facilities,
+            supply_depots,
             movers,
             sensors,
             areas,
@@ -259,7 +304,31 @@ impl Simulation {
             changed: Entities::default(),
             removed: Vec::new(),
             index_changed: false,
+        };
+        sim.open_initial_incidents();
+        sim
+    }
+
+    /// The incidents open at the start, at every stage before archive, reported over the last hour.
+    fn open_initial_incidents(&mut self) {
+        let stages = [
+            IncidentStatus::Reported,
+            IncidentStatus::Accepted,
+            IncidentStatus::Accepted,
+            IncidentStatus::Feedback,
+            IncidentStatus::Review,
+        ];
+        for i in 0..self.config.incidents {
+            self.new_incident();
+            let now = self.now_ms;
+            let ago = (self.rng.unit() * 3_600_000.0) as Millis;
+            if let Some((inc, since)) = self.incidents.values_mut().next_back() {
+                inc.status = stages[i % stages.len()];
+                inc.reported_at = now - ago;
+                *since = now - (self.rng.unit() * 50_000.0) as Millis;
+            }
         }
+        self.changed = Entities::default();
     }
 
     pub fn now_ms(&self) -> Millis {
@@ -274,6 +343,7 @@ impl Simulation {
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             protocol: PROTOCOL.into(),
+            epoch: 0,
             seq: self.seq,
             crs: "EPSG:4326".into(),
             generated_at: self.now_ms,
@@ -281,7 +351,7 @@ impl Simulation {
                 incidents: self.incidents.values().map(|(i, _)| i.clone()).collect(),
                 cameras: self.cameras.clone(),
                 facilities: self.facilities.clone(),
-                supply_depots: Vec::new(),
+                supply_depots: self.supply_depots.clone(),
                 units: self.movers.iter().map(|m| m.unit.clone()).collect(),
                 sensors: self.sensors.clone(),
                 areas: self.areas.clone(),
@@ -487,7 +557,7 @@ impl Simulation {
             s.alarm = s.reading > s.threshold;
             s.version += 1;
             s.updated_at = now;
-            s.stale_after = Some(now + 60_000);
+            s.stale_after = Some(now + 300_000);
             self.changed.sensors.push(s.clone());
         }
     }
@@ -581,6 +651,11 @@ impl Simulation {
             OrderState::EnRoute
         };
         Some(o)
+    }
+
+    /// Every order, by id, with its current state.
+    pub fn orders(&self) -> Vec<DispatchOrder> {
+        self.orders.keys().filter_map(|id| self.order(id)).collect()
     }
 
     /// Units ranked by road travel time to a point, fastest first (seconds; unreachable last).

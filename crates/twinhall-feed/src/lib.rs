@@ -1,6 +1,7 @@
 //! twinhall-feed: the reference backend of the twinhall feed protocol (docs/feed-protocol.md),
 //! serving a simulated city over HTTP: snapshot, Server-Sent Events stream, idempotent dispatch
-//! with orders kept on disk, the governance index and health.
+//! with orders kept on disk, the governance index and health; optionally over TLS, recording
+//! what it streams or replaying a recording.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
@@ -20,10 +21,12 @@ use futures_util::stream::{self, Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Heartbeat, Reset};
-use twinhall_core::sim::Simulation;
 
 mod snapshot_jpeg;
+pub mod source;
+pub mod tls;
 pub use snapshot_jpeg::camera_jpeg;
+pub use source::{Replay, Source};
 
 /// How the server runs.
 #[derive(Clone, Debug)]
@@ -35,6 +38,8 @@ pub struct ServerConfig {
     pub history: usize,
     /// Dispatch orders and their idempotency keys, one JSON line each.
     pub orders_path: PathBuf,
+    /// Write the snapshot and every streamed batch here (`--record`).
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -45,9 +50,10 @@ struct OrderRecord {
 }
 
 struct Inner {
-    sim: Simulation,
+    sim: Source,
     history: VecDeque<(u64, Arc<str>)>,
     keys: HashMap<String, (DispatchRequest, DispatchOrder)>,
+    recorder: Option<Recorder>,
 }
 
 /// State shared by the handlers and the ticker.
@@ -55,6 +61,38 @@ pub struct Shared {
     inner: Mutex<Inner>,
     tx: broadcast::Sender<(u64, Arc<str>)>,
     config: ServerConfig,
+    /// This run of the server: clients that see it change reload the snapshot.
+    epoch: u64,
+}
+
+/// Writes what the server streams as a recording; a write error stops the recording (once
+/// logged), never the server.
+struct Recorder {
+    path: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
+    started: std::time::Instant,
+}
+
+impl Recorder {
+    fn start(path: &std::path::Path, snapshot: &twinhall_core::protocol::Snapshot) -> Result<Self, String> {
+        let file = std::fs::File::create(path).map_err(|e| format!("--record {}: {e}", path.display()))?;
+        let mut r =
+            Self { path: path.to_owned(), out: std::io::BufWriter::new(file), started: std::time::Instant::now() };
+        let json = serde_json::to_string(snapshot).map_err(|e| e.to_string())?;
+        r.write(&format!("{{\"t\":0,\"snapshot\":{json}}}"))
+            .map_err(|e| format!("--record {}: {e}", path.display()))?;
+        Ok(r)
+    }
+
+    fn write(&mut self, line: &str) -> std::io::Result<()> {
+        writeln!(self.out, "{line}")?;
+        self.out.flush()
+    }
+
+    fn batch(&mut self, json: &str) -> std::io::Result<()> {
+        let t = self.started.elapsed().as_millis();
+        self.write(&format!("{{\"t\":{t},\"batch\":{json}}}"))
+    }
 }
 
 impl Shared {
@@ -64,8 +102,9 @@ impl Shared {
     }
 }
 
-/// Builds the shared state, restoring the orders kept in `config.orders_path`.
-pub fn shared(mut sim: Simulation, config: ServerConfig) -> Result<Arc<Shared>, String> {
+/// Builds the shared state, restoring the orders kept in `config.orders_path` and starting the
+/// recording if asked.
+pub fn shared(mut sim: Source, config: ServerConfig) -> Result<Arc<Shared>, String> {
     let mut keys = HashMap::new();
     match std::fs::read_to_string(&config.orders_path) {
         Ok(text) => {
@@ -83,8 +122,24 @@ pub fn shared(mut sim: Simulation, config: ServerConfig) -> Result<Arc<Shared>, 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(format!("{}: cannot read: {e}", config.orders_path.display())),
     }
+    let recorder = match &config.record {
+        Some(path) => Some(Recorder::start(path, &sim.snapshot())?),
+        None => None,
+    };
+    let epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(1)
+        .max(1);
     let (tx, _) = broadcast::channel(256);
-    Ok(Arc::new(Shared { inner: Mutex::new(Inner { sim, history: VecDeque::new(), keys }), tx, config }))
+    let inner = Inner { sim, history: VecDeque::new(), keys, recorder };
+    Ok(Arc::new(Shared { inner: Mutex::new(inner), tx, config, epoch }))
+}
+
+impl Shared {
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
 }
 
 /// Steps the simulation every tick and publishes each batch.
@@ -95,17 +150,26 @@ pub async fn run_ticker(shared: Arc<Shared>) {
         interval.tick().await;
         let published = {
             let mut inner = shared.lock();
-            inner.sim.step(shared.config.tick.as_millis() as i64);
-            inner.sim.take_batch().and_then(|b| {
-                let json: Arc<str> = serde_json::to_string(&b).ok()?.into();
+            let batches = inner.sim.tick(shared.config.tick.as_millis() as i64);
+            let mut out = Vec::with_capacity(batches.len());
+            for b in batches {
+                let Ok(json) = serde_json::to_string(&b) else { continue };
+                let json: Arc<str> = json.into();
+                if let Some(rec) = &mut inner.recorder
+                    && let Err(e) = rec.batch(&json)
+                {
+                    tracing::error!("--record {}: {e}; recording stopped", rec.path.display());
+                    inner.recorder = None;
+                }
                 inner.history.push_back((b.seq, json.clone()));
                 while inner.history.len() > shared.config.history {
                     inner.history.pop_front();
                 }
-                Some((b.seq, json))
-            })
+                out.push((b.seq, json));
+            }
+            out
         };
-        if let Some(p) = published {
+        for p in published {
             // No subscribers is fine.
             let _ = shared.tx.send(p);
         }
@@ -118,6 +182,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/snapshot", get(snapshot))
         .route("/v1/stream", get(stream_events))
         .route("/v1/dispatch", post(dispatch))
+        .route("/v1/orders", get(orders))
         .route("/v1/orders/{id}", get(order))
         .route("/v1/index", get(index))
         .route("/v1/cameras/{id}/snapshot.jpg", get(camera_snapshot))
@@ -146,13 +211,25 @@ async fn require_token(State(shared): State<Arc<Shared>>, req: Request, next: Ne
 }
 
 async fn snapshot(State(shared): State<Arc<Shared>>) -> Response {
-    let snap = shared.lock().sim.snapshot();
-    Json(snap).into_response()
+    let mut snap = shared.lock().sim.snapshot();
+    snap.epoch = shared.epoch;
+    // Tens of megabytes at city scale: encode off the async workers.
+    match tokio::task::spawn_blocking(move || serde_json::to_vec(&snap)).await {
+        Ok(Ok(body)) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("snapshot encoding: {e}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("snapshot task: {e}")),
+    }
 }
 
 async fn index(State(shared): State<Arc<Shared>>) -> Response {
-    let index = shared.lock().sim.index().clone();
-    Json(index).into_response()
+    match shared.lock().sim.index() {
+        Some(index) => Json(index).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no governance index in this feed"),
+    }
+}
+
+async fn orders(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.lock().sim.orders()).into_response()
 }
 
 async fn camera_snapshot(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
@@ -174,8 +251,12 @@ async fn camera_snapshot(State(shared): State<Arc<Shared>>, Path(id): Path<Strin
 }
 
 async fn health(State(shared): State<Arc<Shared>>) -> Response {
-    let seq = shared.lock().sim.seq();
-    Json(serde_json::json!({ "status": "ok", "seq": seq })).into_response()
+    let (seq, replay) = {
+        let inner = shared.lock();
+        (inner.sim.seq(), inner.sim.is_replay())
+    };
+    let mode = if replay { "replay" } else { "simulation" };
+    Json(serde_json::json!({ "status": "ok", "seq": seq, "epoch": shared.epoch, "mode": mode })).into_response()
 }
 
 async fn order(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
@@ -201,9 +282,12 @@ async fn dispatch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
             error(StatusCode::UNPROCESSABLE_ENTITY, "this Idempotency-Key was used with another body")
         };
     }
+    if inner.sim.is_replay() {
+        return error(StatusCode::CONFLICT, "this backend replays a recording and takes no dispatch orders");
+    }
     let order = match inner.sim.dispatch(&request) {
         Ok(o) => o,
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
     let record = OrderRecord { key: key.clone(), request: request.clone(), order: order.clone() };
     // Durable before answered: the order is on disk when the client hears of it.
@@ -226,6 +310,8 @@ async fn dispatch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
 #[derive(Deserialize)]
 struct After {
     after: Option<u64>,
+    /// The epoch `after` is from; another epoch than this server's gets a reset.
+    epoch: Option<u64>,
 }
 
 struct Live {
@@ -247,7 +333,9 @@ async fn stream_events(
         let seq = inner.sim.seq();
         let after = q.after.unwrap_or(seq);
         let oldest = inner.history.front().map(|(s, _)| *s).unwrap_or(seq + 1);
-        if after + 1 < oldest && after < seq {
+        // Older than the history kept, or ahead of this server (which restarted): reload.
+        let other_run = q.epoch.is_some_and(|e| e != shared.epoch);
+        if (after + 1 < oldest && after < seq) || after > seq || other_run {
             (Vec::new(), Some(Reset { oldest_seq: oldest, seq }))
         } else {
             let backlog: Vec<(u64, Arc<str>)> = inner.history.iter().filter(|(s, _)| *s > after).cloned().collect();
@@ -293,7 +381,7 @@ async fn stream_events(
                         let inner = st.shared.lock();
                         (inner.sim.seq(), inner.sim.now_ms())
                     };
-                    let hb = Heartbeat { seq, time };
+                    let hb = Heartbeat { seq, time, epoch: st.shared.epoch };
                     return Some((Ok(Event::default().event("heartbeat").data(serde_json::to_string(&hb).unwrap_or_default())), st));
                 }
             }

@@ -1,5 +1,6 @@
 //! `twinhall-feed --city FILE --listen ADDR --seed N`: serves the feed protocol for a simulated
-//! city. Errors in the arguments or the city file are one line and exit code 2.
+//! city (or `--replay FILE`, a recording). Errors in the arguments or files are one line and
+//! exit code 2.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 use twinhall_core::config::{CityConfig, CitySource};
 use twinhall_core::sim::{SimConfig, Simulation};
-use twinhall_feed::{ServerConfig, router, run_ticker, shared};
+use twinhall_feed::{Replay, ServerConfig, Source, router, run_ticker, shared, tls};
 
 #[derive(Parser, Debug)]
 #[command(name = "twinhall-feed", version, about = "Reference backend for the twinhall feed protocol (simulated city)")]
@@ -28,6 +29,11 @@ struct Cli {
     units: usize,
     #[arg(long, default_value_t = 80)]
     sensors: usize,
+    #[arg(long, default_value_t = 6)]
+    supply_depots: usize,
+    /// Incidents open at the start.
+    #[arg(long, default_value_t = 12)]
+    incidents: usize,
     /// New incidents per simulated minute.
     #[arg(long, default_value_t = 2.0)]
     incident_rate: f64,
@@ -43,6 +49,18 @@ struct Cli {
     /// File keeping dispatch orders across restarts.
     #[arg(long, default_value = "twinhall-feed-orders.jsonl")]
     orders: PathBuf,
+    /// Write the snapshot and every streamed batch to this file (JSON lines).
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// Serve a recording made with --record instead of simulating (--city is then unused).
+    #[arg(long, conflicts_with = "record")]
+    replay: Option<PathBuf>,
+    /// PEM certificate chain: with --tls-key, the server speaks HTTPS.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -61,6 +79,52 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    let tls = match (&cli.tls_cert, &cli.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        _ => None,
+    };
+    let (source, what) = match &cli.replay {
+        Some(path) => {
+            let replay = Replay::load(path)?;
+            let what = format!("the recording {} ({} batches)", path.display(), replay.remaining());
+            (Source::Replay(Box::new(replay)), what)
+        }
+        None => simulate(&cli)?,
+    };
+    let config = ServerConfig {
+        token: cli.token.clone(),
+        tick: Duration::from_millis(cli.tick_ms),
+        history: cli.history.max(1),
+        orders_path: cli.orders.clone(),
+        record: cli.record.clone(),
+    };
+    let state = shared(source, config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener =
+            tokio::net::TcpListener::bind(&cli.listen).await.map_err(|e| format!("--listen {}: {e}", cli.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!("twinhall-feed serving {what} on {scheme}://{addr}");
+        // One line on stdout with the bound address, for scripts and tests that listen on port 0.
+        println!("listening on {scheme}://{addr}");
+        tokio::spawn(run_ticker(state.clone()));
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        match tls {
+            Some(config) => {
+                let listener = tls::TlsListener::new(listener, config).map_err(|e| e.to_string())?;
+                axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+            }
+            None => axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await,
+        }
+        .map_err(|e| e.to_string())
+    })
+}
+
+/// The simulated city the flags describe.
+fn simulate(cli: &Cli) -> Result<(Source, String), String> {
     let source = CitySource::parse(&cli.city).map_err(|m| format!("--city: {m}"))?;
     let city = twinhall_core::load::load_source(&source, &CityConfig::default()).map_err(|e| e.to_string())?;
     let sim = Simulation::new(
@@ -70,6 +134,8 @@ fn run(cli: Cli) -> Result<(), String> {
             cameras: cli.cameras,
             units: cli.units,
             sensors: cli.sensors,
+            supply_depots: cli.supply_depots,
+            incidents: cli.incidents,
             incidents_per_minute: cli.incident_rate,
             // The simulated clock starts at the wall clock, so stills and times read as now.
             start_ms: std::time::SystemTime::now()
@@ -78,27 +144,13 @@ fn run(cli: Cli) -> Result<(), String> {
                 .unwrap_or(SimConfig::default().start_ms),
         },
     );
-    let config = ServerConfig {
-        token: cli.token,
-        tick: Duration::from_millis(cli.tick_ms),
-        history: cli.history.max(1),
-        orders_path: cli.orders,
-    };
-    let state = shared(sim, config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-    runtime.block_on(async move {
-        let listener =
-            tokio::net::TcpListener::bind(&cli.listen).await.map_err(|e| format!("--listen {}: {e}", cli.listen))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!("twinhall-feed serving {} ({} buildings) on http://{addr}", city.name, city.buildings.len());
-        // One line on stdout with the bound address, for scripts and tests that listen on port 0.
-        println!("listening on http://{addr}");
-        tokio::spawn(run_ticker(state.clone()));
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| e.to_string())
-    })
+    let what = format!(
+        "{} ({} buildings, {} cameras, {} units, seed {})",
+        city.name,
+        city.buildings.len(),
+        cli.cameras,
+        cli.units,
+        cli.seed
+    );
+    Ok((Source::Sim(Box::new(sim)), what))
 }
