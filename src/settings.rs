@@ -49,6 +49,12 @@ impl Settings {
             }
             config.feed.url = url.clone();
         }
+        // The token from the environment keeps it out of config files and shell history.
+        if let Ok(token) = std::env::var("TWINHALL_FEED_TOKEN")
+            && !token.is_empty()
+        {
+            config.feed.token = token;
+        }
         if let Some(city) = &cli.city {
             config.city.source = city.clone();
         }

@@ -1,26 +1,19 @@
 //! The embedded feed: with no backend URL, a worker thread runs the city simulator on the loaded
-//! city in real time and sends a snapshot, then a batch a second, through a bounded channel.
+//! city in real time and sends a snapshot, then a batch a second, through a bounded channel. If
+//! the app falls behind, the simulator waits for it rather than drop a batch.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bevy::prelude::*;
-use crossbeam_channel::{Receiver, SendTimeoutError, bounded};
-use twinhall_core::protocol::{Batch, Snapshot};
+use crossbeam_channel::{SendTimeoutError, Sender, bounded};
+use twinhall_client::{ClientEvent, LinkState};
 use twinhall_core::sim::{SimConfig, Simulation};
 
+use super::FeedLink;
 use crate::Settings;
 use crate::city::City;
-
-/// What a feed delivers.
-#[derive(Debug)]
-pub enum FeedMessage {
-    Snapshot(Box<Snapshot>),
-    Batch(Box<Batch>),
-}
-
-/// The receiving end; dropping it stops the worker.
-#[derive(Resource)]
-pub struct FeedReceiver(pub Receiver<FeedMessage>);
 
 const TICK: Duration = Duration::from_secs(1);
 
@@ -28,40 +21,50 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, start_embedded_feed);
 }
 
+/// Sends, waiting while the app's queue is full; false once the app is gone.
+fn send(tx: &Sender<ClientEvent>, mut ev: ClientEvent, stop: &AtomicBool) -> bool {
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        match tx.send_timeout(ev, Duration::from_millis(200)) {
+            Ok(()) => return true,
+            Err(SendTimeoutError::Timeout(back)) => ev = back,
+            Err(SendTimeoutError::Disconnected(_)) => return false,
+        }
+    }
+}
+
 fn start_embedded_feed(mut commands: Commands, settings: Res<Settings>, city: Res<City>) {
     if !settings.config.feed.url.is_empty() || city.model.roads.is_empty() {
         return;
     }
-    let (tx, rx) = bounded::<FeedMessage>(64);
+    let (tx, rx) = bounded::<ClientEvent>(64);
     let model = city.model.clone();
     let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let stop = Arc::new(AtomicBool::new(false));
     let spawned = std::thread::Builder::new().name("twinhall-embedded-feed".into()).spawn(move || {
-        let mut sim = Simulation::new(&model, SimConfig { start_ms: now_ms, ..SimConfig::default() });
-        if tx.send(FeedMessage::Snapshot(Box::new(sim.snapshot()))).is_err() {
+        let config = SimConfig { start_ms: now_ms, incidents: 12, ..SimConfig::default() };
+        let mut sim = Simulation::new(&model, config);
+        if !send(&tx, ClientEvent::Snapshot(Box::new(sim.snapshot())), &stop)
+            || !send(&tx, ClientEvent::State(LinkState::Live), &stop)
+        {
             return;
         }
-        let mut warned = false;
         loop {
             std::thread::sleep(TICK);
             sim.step(TICK.as_millis() as i64);
-            let Some(batch) = sim.take_batch() else { continue };
-            match tx.send_timeout(FeedMessage::Batch(Box::new(batch)), Duration::from_secs(5)) {
-                Ok(()) => warned = false,
-                Err(SendTimeoutError::Timeout(_)) => {
-                    // The app is not draining (a stalled frame); say so once, keep simulating.
-                    if !warned {
-                        warn!("embedded feed: the app has not taken a batch for 5 s; batches are dropped");
-                        warned = true;
-                    }
-                }
-                Err(SendTimeoutError::Disconnected(_)) => return,
+            if let Some(batch) = sim.take_batch()
+                && !send(&tx, ClientEvent::Batch(Box::new(batch)), &stop)
+            {
+                return;
             }
         }
     });
     match spawned {
         Ok(_) => {
             info!("embedded feed: simulating {} in-process", city.model.name);
-            commands.insert_resource(FeedReceiver(rx));
+            commands.insert_resource(FeedLink { events: rx, client: None });
         }
         Err(e) => error!("embedded feed not started: {e}"),
     }

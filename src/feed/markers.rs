@@ -2,35 +2,37 @@
 //! recoloured only when the store says that id changed. The overlays issue replaces these with
 //! the rich layers (icons, labels, cones, trails).
 
-use std::collections::HashMap;
-
 use bevy::prelude::*;
 use twinhall_core::LonLat;
 use twinhall_core::protocol::{IncidentStatus, UnitKind};
 
-use super::FeedStore;
+use super::FeedData;
 use crate::AppSystems;
 use crate::city::City;
 
+/// Meshes and materials the markers share.
 #[derive(Resource)]
-struct MarkerAssets {
-    unit: Handle<Mesh>,
-    walker: Handle<Mesh>,
-    incident: Handle<Mesh>,
-    camera: Handle<Mesh>,
-    unit_colours: [Handle<StandardMaterial>; 5],
-    severity: [Handle<StandardMaterial>; 4],
-    closed: Handle<StandardMaterial>,
-    camera_on: Handle<StandardMaterial>,
-    camera_off: Handle<StandardMaterial>,
+pub struct MarkerAssets {
+    pub unit: Handle<Mesh>,
+    pub walker: Handle<Mesh>,
+    pub incident: Handle<Mesh>,
+    pub camera: Handle<Mesh>,
+    pub unit_colours: [Handle<StandardMaterial>; 5],
+    pub severity: [Handle<StandardMaterial>; 4],
+    pub closed: Handle<StandardMaterial>,
+    pub camera_on: Handle<StandardMaterial>,
+    pub camera_off: Handle<StandardMaterial>,
+    /// Past its stale-after time.
+    pub stale: Handle<StandardMaterial>,
 }
 
-/// Which marker entity shows which feed id.
+/// Which marker entity shows which store slot (slots stay with their ids: see
+/// `twinhall_core::store`), so an update reaches its entity without hashing the id.
 #[derive(Resource, Default)]
 pub struct MarkerIndex {
-    pub units: HashMap<String, Entity>,
-    pub incidents: HashMap<String, Entity>,
-    pub cameras: HashMap<String, Entity>,
+    pub units: Vec<Option<Entity>>,
+    pub incidents: Vec<Option<Entity>>,
+    pub cameras: Vec<Option<Entity>>,
 }
 
 /// A marker, tagged with the feed id it shows.
@@ -40,7 +42,7 @@ pub struct FeedMarker(pub String);
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<MarkerIndex>()
         .add_systems(Startup, make_marker_assets)
-        .add_systems(Update, update_markers.in_set(AppSystems::UpdateOverlays));
+        .add_systems(Update, update_markers.in_set(AppSystems::UpdateOverlays).run_if(resource_changed::<FeedData>));
 }
 
 fn make_marker_assets(
@@ -68,11 +70,12 @@ fn make_marker_assets(
         closed: flat(0.45, 0.48, 0.52),
         camera_on: flat(0.2, 1.0, 0.95),
         camera_off: flat(0.35, 0.38, 0.4),
+        stale: flat(0.22, 0.22, 0.24),
     };
     commands.insert_resource(assets);
 }
 
-fn unit_colour(kind: UnitKind) -> usize {
+pub fn unit_colour(kind: UnitKind) -> usize {
     match kind {
         UnitKind::PoliceCar => 0,
         UnitKind::FireEngine => 1,
@@ -88,67 +91,107 @@ fn place(city: &City, lon: f64, lat: f64, y: f32) -> Vec3 {
     Vec3::new(p[0] as f32, y, -p[1] as f32)
 }
 
-/// Moves, recolours, spawns or despawns the marker of `id`.
-fn sync_marker(
-    commands: &mut Commands,
-    index: &mut HashMap<String, Entity>,
-    id: String,
-    want: Option<(Transform, Handle<Mesh>, Handle<StandardMaterial>)>,
-) {
-    match (want, index.get(&id).copied()) {
-        (Some((t, _, m)), Some(e)) => {
-            commands.entity(e).insert((t, MeshMaterial3d(m)));
+type Want<'a> = Option<(&'a str, Transform, &'a Handle<Mesh>, &'a Handle<StandardMaterial>)>;
+
+type MarkerQuery<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static mut Transform,
+        &'static mut MeshMaterial3d<StandardMaterial>,
+        &'static mut Mesh3d,
+        &'static mut FeedMarker,
+    ),
+>;
+
+/// Updates the marker of a slot in place, spawns it, or despawns it.
+fn sync_marker(commands: &mut Commands, q: &mut MarkerQuery, index: &mut Vec<Option<Entity>>, slot: u32, want: Want) {
+    let slot = slot as usize;
+    if index.len() <= slot {
+        index.resize(slot + 1, None);
+    }
+    match (want, index[slot]) {
+        (Some((id, t, mesh, m)), Some(e)) => {
+            if let Ok((mut tf, mut mat, mut m3, mut marker)) = q.get_mut(e) {
+                tf.set_if_neq(t);
+                if mat.0 != *m {
+                    mat.0 = m.clone();
+                }
+                if m3.0 != *mesh {
+                    m3.0 = mesh.clone();
+                }
+                if marker.0 != id {
+                    id.clone_into(&mut marker.0);
+                }
+            }
         }
-        (Some((t, mesh, m)), None) => {
+        (Some((id, t, mesh, m)), None) => {
             let e = commands
-                .spawn((FeedMarker(id.clone()), Mesh3d(mesh), MeshMaterial3d(m), t, Visibility::Inherited))
+                .spawn((
+                    FeedMarker(id.to_owned()),
+                    Mesh3d(mesh.clone()),
+                    MeshMaterial3d(m.clone()),
+                    t,
+                    Visibility::Inherited,
+                ))
                 .id();
-            index.insert(id, e);
+            index[slot] = Some(e);
         }
         (None, Some(e)) => {
             commands.entity(e).despawn();
-            index.remove(&id);
+            index[slot] = None;
         }
         (None, None) => {}
     }
 }
 
-fn update_markers(
+/// Moves, recolours, spawns or despawns the markers of the slots that changed.
+pub fn update_markers(
     mut commands: Commands,
-    mut store: ResMut<FeedStore>,
+    mut data: ResMut<FeedData>,
     city: Res<City>,
     assets: Option<Res<MarkerAssets>>,
     mut index: ResMut<MarkerIndex>,
+    mut q: MarkerQuery,
 ) {
     let Some(a) = assets else { return };
     let index = &mut *index;
-    for id in store.units.take_dirty() {
-        let want = store.units.items.get(&id).map(|u| {
+    // Taking the dirty lists is bookkeeping, not a change for other readers.
+    let data = data.bypass_change_detection();
+    for slot in data.units.take_dirty() {
+        let stale = data.units.is_stale(slot);
+        let want = data.units.slot(slot).map(|u| {
             let walker = matches!(u.kind, UnitKind::GridWorker | UnitKind::Volunteer);
             let t = Transform::from_translation(place(&city, u.lon, u.lat, 4.0))
                 .with_rotation(Quat::from_rotation_y(-u.heading_deg.to_radians()));
-            let mesh = if walker { a.walker.clone() } else { a.unit.clone() };
-            (t, mesh, a.unit_colours[unit_colour(u.kind)].clone())
+            let mesh = if walker { &a.walker } else { &a.unit };
+            let m = if stale { &a.stale } else { &a.unit_colours[unit_colour(u.kind)] };
+            (u.id.as_str(), t, mesh, m)
         });
-        sync_marker(&mut commands, &mut index.units, id, want);
+        sync_marker(&mut commands, &mut q, &mut index.units, slot, want);
     }
-    for id in store.incidents.take_dirty() {
-        let want = store.incidents.items.get(&id).map(|i| {
+    for slot in data.incidents.take_dirty() {
+        let stale = data.incidents.is_stale(slot);
+        let want = data.incidents.slot(slot).map(|i| {
             let t = Transform::from_translation(place(&city, i.lon, i.lat, 30.0));
-            let m = if i.status >= IncidentStatus::Feedback {
-                a.closed.clone()
+            let m = if stale {
+                &a.stale
+            } else if i.status >= IncidentStatus::Feedback {
+                &a.closed
             } else {
-                a.severity[usize::from(i.severity.clamp(1, 4) - 1)].clone()
+                &a.severity[usize::from(i.severity.clamp(1, 4) - 1)]
             };
-            (t, a.incident.clone(), m)
+            (i.id.as_str(), t, &a.incident, m)
         });
-        sync_marker(&mut commands, &mut index.incidents, id, want);
+        sync_marker(&mut commands, &mut q, &mut index.incidents, slot, want);
     }
-    for id in store.cameras.take_dirty() {
-        let want = store.cameras.items.get(&id).map(|c| {
+    for slot in data.cameras.take_dirty() {
+        let stale = data.cameras.is_stale(slot);
+        let want = data.cameras.slot(slot).map(|c| {
             let t = Transform::from_translation(place(&city, c.lon, c.lat, c.height_m));
-            (t, a.camera.clone(), if c.online { a.camera_on.clone() } else { a.camera_off.clone() })
+            let m = if stale || !c.online { &a.camera_off } else { &a.camera_on };
+            (c.id.as_str(), t, &a.camera, m)
         });
-        sync_marker(&mut commands, &mut index.cameras, id, want);
+        sync_marker(&mut commands, &mut q, &mut index.cameras, slot, want);
     }
 }

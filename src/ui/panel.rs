@@ -174,6 +174,8 @@ pub fn side_panel_ui(
 pub struct StatusView {
     pub feed: String,
     pub feed_ok: bool,
+    /// What the feed holds: units, incidents, cameras.
+    pub feed_counts: String,
     pub city: String,
     pub mesh_entities: usize,
     pub fps: f32,
@@ -187,6 +189,9 @@ pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
             if s.feed_ok { egui::Color32::from_rgb(80, 220, 120) } else { egui::Color32::from_rgb(255, 170, 60) };
         ui.label(egui::RichText::new("●").color(colour));
         ui.label(format!("{}：{}", lang.tr("数据源", "Feed"), s.feed));
+        if !s.feed_counts.is_empty() {
+            ui.label(&s.feed_counts);
+        }
         ui.separator();
         ui.label(format!("{}：{}", lang.tr("城市", "City"), s.city));
         ui.separator();
@@ -214,6 +219,27 @@ pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
     });
 }
 
+/// A banner across the top of the wall view while the feed is not live, so nobody takes an old
+/// picture for the present one.
+fn feed_banner(ctx: &egui::Context, text: &str, state: &crate::feed::LinkState) {
+    use crate::feed::LinkState;
+    let fill = match state {
+        LinkState::Unauthorized | LinkState::Error { .. } => egui::Color32::from_rgba_unmultiplied(170, 30, 30, 235),
+        _ => egui::Color32::from_rgba_unmultiplied(190, 110, 10, 235),
+    };
+    egui::Area::new("feed_banner".into())
+        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 14.0))
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::new().fill(fill).corner_radius(6.0).inner_margin(egui::Margin::symmetric(18, 10)).show(
+                ui,
+                |ui| {
+                    ui.label(egui::RichText::new(format!("⚠ {text}")).size(22.0).strong().color(egui::Color32::WHITE));
+                },
+            );
+        });
+}
+
 #[expect(clippy::too_many_arguments, reason = "the panel reads most of the app's state")]
 fn draw_panels(
     mut contexts: EguiContexts,
@@ -221,6 +247,7 @@ fn draw_panels(
     city: Res<City>,
     stats: Res<CityMeshStats>,
     feed: Res<FeedStatus>,
+    data: Res<crate::feed::FeedData>,
     rate: Res<FrameRate>,
     basemap: Option<Res<crate::basemap::Basemap>>,
     mut layers: ResMut<LayerVisibility>,
@@ -244,6 +271,19 @@ fn draw_panels(
     let status = StatusView {
         feed: feed.describe(lang),
         feed_ok: feed.is_live(),
+        feed_counts: if data.synced {
+            format!(
+                "{} {} · {} {} · {} {}",
+                lang.tr("力量", "units"),
+                data.units.len(),
+                lang.tr("事件", "incidents"),
+                data.incidents.len(),
+                lang.tr("视频", "cameras"),
+                data.cameras.len()
+            )
+        } else {
+            String::new()
+        },
         city: summary.name.clone(),
         mesh_entities: stats.mesh_entities,
         fps: rate.fps,
@@ -255,6 +295,9 @@ fn draw_panels(
         egui::ScrollArea::vertical()
             .show(ui, |ui| side_panel_ui(ui, lang, summary, &settings.config.camera.bookmarks, &mut controls));
     });
+    if let Some(text) = feed.banner(lang) {
+        feed_banner(&ctx, &text, &feed.state);
+    }
     // Write back only real changes: a write marks the resource changed and rebuilds meshes.
     if controls.layers != *layers {
         *layers = controls.layers;

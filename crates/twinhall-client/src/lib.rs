@@ -296,11 +296,16 @@ fn without_url(e: &reqwest::Error) -> String {
         "HTTP error"
     }
     .to_owned();
+    // The innermost cause says what happened ("Connection refused"); the layers above repeat it.
+    let mut inner = None;
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        inner = Some(s.to_string());
         source = s.source();
+    }
+    if let Some(inner) = inner {
+        text.push_str(": ");
+        text.push_str(&inner);
     }
     text
 }

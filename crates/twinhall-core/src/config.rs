@@ -270,8 +270,10 @@ fn default_height_attribute() -> String {
 pub struct FeedConfig {
     /// Backend base URL; empty runs the simulator in-process.
     pub url: String,
-    /// Bearer token; never logged.
+    /// Bearer token; never logged. `TWINHALL_FEED_TOKEN` in the environment overrides it.
     pub token: String,
+    /// Extra trusted CA certificates (PEM) for an https:// backend with a private CA.
+    pub ca_file: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -176,6 +176,13 @@ pub async fn run_ticker(shared: Arc<Shared>) {
     }
 }
 
+/// Serves plain HTTP on `listener` and runs the ticker, until the runtime stops (for tests and
+/// embedding; the binary adds TLS and a graceful shutdown).
+pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
+    tokio::spawn(run_ticker(shared.clone()));
+    axum::serve(listener, router(shared)).await
+}
+
 /// The protocol's routes.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
