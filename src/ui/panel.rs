@@ -221,14 +221,16 @@ pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
 
 /// A banner across the top of the wall view while the feed is not live, so nobody takes an old
 /// picture for the present one.
-fn feed_banner(ctx: &egui::Context, text: &str, state: &crate::feed::LinkState) {
+fn feed_banner(ctx: &egui::Context, view: egui::Rect, text: &str, state: &crate::feed::LinkState) {
     use crate::feed::LinkState;
     let fill = match state {
         LinkState::Unauthorized | LinkState::Error { .. } => egui::Color32::from_rgba_unmultiplied(170, 30, 30, 235),
         _ => egui::Color32::from_rgba_unmultiplied(190, 110, 10, 235),
     };
+    // Centred over the 3D view, right of the side panel.
     egui::Area::new("feed_banner".into())
-        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 14.0))
+        .pivot(egui::Align2::CENTER_TOP)
+        .fixed_pos(egui::pos2(view.center().x, view.top() + 14.0))
         .interactable(false)
         .show(ctx, |ui| {
             egui::Frame::new().fill(fill).corner_radius(6.0).inner_margin(egui::Margin::symmetric(18, 10)).show(
@@ -296,7 +298,7 @@ fn draw_panels(
             .show(ui, |ui| side_panel_ui(ui, lang, summary, &settings.config.camera.bookmarks, &mut controls));
     });
     if let Some(text) = feed.banner(lang) {
-        feed_banner(&ctx, &text, &feed.state);
+        feed_banner(&ctx, root.available_rect_before_wrap(), &text, &feed.state);
     }
     // Write back only real changes: a write marks the resource changed and rebuilds meshes.
     if controls.layers != *layers {
