@@ -95,14 +95,12 @@ impl FeedStatus {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(PreStartup, init_feed_status).add_plugins((
-        store::plugin,
-        embedded::plugin,
-        remote::plugin,
-        markers::plugin,
-    ));
+    app.add_systems(PreStartup, init_feed_status).add_plugins((store::plugin, embedded::plugin, remote::plugin));
 }
 
+/// The overlays draw the feed in the app; the simple markers remain for tools, tests and the
+/// feed benchmark (in place against despawn-and-respawn).
+///
 /// The store, its ingest and the markers without a source: for tools and benchmarks that insert
 /// their own [`FeedLink`] and [`FeedStatus`]. `markers: false` leaves the marker system out.
 pub fn headless_plugin(app: &mut App, markers: bool) {
@@ -150,7 +148,7 @@ mod tests {
             .init_asset::<StandardMaterial>()
             .insert_resource(settings)
             .insert_resource(City { model: Arc::new(city.clone()), source: CitySource::Generated(400) })
-            .add_plugins(plugin);
+            .add_plugins((plugin, markers::plugin));
         app
     }
 

@@ -1,8 +1,8 @@
 //! The egui interface: fonts and scale for the wall, the side panel and the status bar.
 
-mod fonts;
+pub mod fonts;
 mod hud;
-mod panel;
+pub mod panel;
 
 pub use panel::{FrameRate, side_panel_ui, status_bar_ui};
 

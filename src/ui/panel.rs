@@ -15,6 +15,17 @@ use crate::feed::FeedStatus;
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PanelSystems;
 
+/// The part of the window the 3D view shows (inside the panels), in egui points; the overlays
+/// clip their labels to it.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct ViewRect(pub egui::Rect);
+
+impl Default for ViewRect {
+    fn default() -> Self {
+        Self(egui::Rect::EVERYTHING)
+    }
+}
+
 /// Smoothed frame rate for the status bar.
 #[derive(Resource, Default, Debug, Clone, Copy)]
 pub struct FrameRate {
@@ -24,6 +35,7 @@ pub struct FrameRate {
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<FrameRate>()
         .add_systems(Update, measure_frame_rate)
+        .init_resource::<ViewRect>()
         .add_systems(EguiPrimaryContextPass, draw_panels.in_set(PanelSystems));
 }
 
@@ -257,6 +269,7 @@ fn draw_panels(
     mut cams: Query<(&mut OrbitCamera, &crate::camera::HomeView)>,
     mut summary: Local<Option<CitySummary>>,
     mut fly: MessageWriter<crate::camera::FlyTo>,
+    mut view_rect: ResMut<ViewRect>,
 ) -> Result {
     let lang = settings.lang();
     let ctx = contexts.ctx_mut()?.clone();
@@ -297,6 +310,10 @@ fn draw_panels(
         egui::ScrollArea::vertical()
             .show(ui, |ui| side_panel_ui(ui, lang, summary, &settings.config.camera.bookmarks, &mut controls));
     });
+    let central = root.available_rect_before_wrap();
+    if view_rect.0 != central {
+        view_rect.0 = central;
+    }
     if let Some(text) = feed.banner(lang) {
         feed_banner(&ctx, root.available_rect_before_wrap(), &text, &feed.state);
     }

@@ -195,6 +195,28 @@ impl FeedClient {
     }
 }
 
+impl FeedClient {
+    /// GETs `path` (e.g. a camera still) on the worker's runtime; the bytes arrive on the
+    /// returned channel, or the cause (never the URL's secrets).
+    pub fn fetch(&self, path: &str) -> Receiver<Result<Vec<u8>, String>> {
+        let (tx, rx) = bounded(1);
+        let http = self.http.clone();
+        let url = format!("{}{}", self.config.base_url, path);
+        self.runtime.spawn(async move {
+            let result = async {
+                let r = http.get(&url).send().await.map_err(|e| without_url(&e))?;
+                if !r.status().is_success() {
+                    return Err(format!("HTTP {}", r.status()));
+                }
+                r.bytes().await.map(|b| b.to_vec()).map_err(|e| without_url(&e))
+            }
+            .await;
+            let _ = tx.send(result);
+        });
+        rx
+    }
+}
+
 impl Drop for FeedClient {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);

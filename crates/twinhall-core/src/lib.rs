@@ -14,10 +14,12 @@ pub mod geojson;
 pub mod load;
 pub mod model;
 pub mod osm;
+pub mod overlay;
 pub mod protocol;
 pub mod redact;
 pub mod routing;
 pub mod sim;
+pub mod snapshot_jpeg;
 pub mod store;
 pub mod tiles;
 

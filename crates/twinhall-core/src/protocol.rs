@@ -29,6 +29,7 @@ macro_rules! entity {
             fn id(&self) -> &str { &self.id }
             fn version(&self) -> u64 { self.version }
             fn stale_after(&self) -> Option<Millis> { self.stale_after }
+            fn updated_at(&self) -> Millis { self.updated_at }
         }
     };
 }
@@ -38,6 +39,7 @@ pub trait EntityHeader {
     fn id(&self) -> &str;
     fn version(&self) -> u64;
     fn stale_after(&self) -> Option<Millis>;
+    fn updated_at(&self) -> Millis;
 }
 
 /// An incident's lifecycle: 上报 → 受理 → 分拨 → 处置 → 反馈 → 审核 → 归档.

@@ -16,6 +16,20 @@ use crate::protocol::{
 };
 use crate::routing::RoadGraph;
 
+/// A facility kind's Chinese name, for facilities the city data left unnamed.
+fn facility_zh(kind: FacilityKind) -> &'static str {
+    match kind {
+        FacilityKind::Hospital => "医院",
+        FacilityKind::FireStation => "消防站",
+        FacilityKind::PoliceStation => "派出所",
+        FacilityKind::Shelter => "应急避难场所",
+        FacilityKind::School => "学校",
+        FacilityKind::Hydrant => "消火栓",
+        FacilityKind::Pharmacy => "药店",
+        FacilityKind::Other => "设施",
+    }
+}
+
 /// Load knobs.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -148,7 +162,8 @@ impl Simulation {
         let facilities = city
             .pois
             .iter()
-            .filter_map(|p| {
+            .enumerate()
+            .filter_map(|(n, p)| {
                 let kind = match p.kind {
                     PoiKind::Hospital => FacilityKind::Hospital,
                     PoiKind::Police => FacilityKind::PoliceStation,
@@ -165,7 +180,7 @@ impl Simulation {
                     updated_at: now,
                     stale_after: None,
                     kind,
-                    name: p.name.clone().unwrap_or_else(|| format!("{kind:?}")),
+                    name: p.name.clone().unwrap_or_else(|| format!("{} {:03}", facility_zh(kind), n + 1)),
                     lon: p.lonlat.lon,
                     lat: p.lonlat.lat,
                     capacity: None,

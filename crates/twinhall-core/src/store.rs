@@ -378,6 +378,10 @@ impl FeedStore {
 }
 
 fn upsert_all<T: EntityHeader>(table: &mut Table<T>, items: Vec<T>) -> usize {
+    let newest = items.iter().map(EntityHeader::updated_at).max();
+    if newest > table.updated_at {
+        table.updated_at = newest;
+    }
     items.into_iter().map(|e| usize::from(table.upsert(e))).sum()
 }
 

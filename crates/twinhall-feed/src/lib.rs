@@ -22,11 +22,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Heartbeat, Reset};
 
-mod snapshot_jpeg;
 pub mod source;
 pub mod tls;
-pub use snapshot_jpeg::camera_jpeg;
 pub use source::{Replay, Source};
+pub use twinhall_core::snapshot_jpeg::camera_jpeg;
 
 /// How the server runs.
 #[derive(Clone, Debug)]

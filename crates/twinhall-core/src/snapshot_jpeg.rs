@@ -2,9 +2,9 @@
 //! camera and heading, with the camera's 20-digit id and the simulated time burnt in with a
 //! small bitmap font (digits and ':' only; Chinese names need a font rasteriser we do not ship).
 
+use crate::generate::SplitMix64;
+use crate::protocol::{Camera, Millis};
 use image::{Rgb, RgbImage};
-use twinhall_core::generate::SplitMix64;
-use twinhall_core::protocol::{Camera, Millis};
 
 const W: u32 = 640;
 const H: u32 = 360;

@@ -1,0 +1,165 @@
+//! Labels: candidates near the view (incidents, units, cameras, facilities, in that priority),
+//! placed without overlaps and without flicker by `twinhall_core::overlay::declutter`; cluster
+//! badges carry their counts. Laid out when the view or the data changed, and ten times a second
+//! while units move; painted by the egui pass.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use twinhall_core::config::Lang;
+use twinhall_core::overlay::declutter::{Candidate, Declutter};
+use twinhall_core::protocol::{EntityKind, FacilityKind, IncidentStatus};
+
+use super::icons::{CameraClusters, ICON_Y};
+use super::units::UnitMotions;
+use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, Spatial, local_of, scene_of};
+use crate::Settings;
+use crate::city::City;
+use crate::feed::FeedData;
+
+/// A placed label: where (window logical px, the label's box), its text and kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub rect: [f32; 4],
+    pub text: String,
+    pub kind: EntityKind,
+}
+
+/// What the egui pass paints: labels, and cluster counts at their badges.
+#[derive(Resource, Default, Debug, Clone, PartialEq)]
+pub struct LabelLayout {
+    pub labels: Vec<Label>,
+    pub badges: Vec<(Vec2, String)>,
+    /// Font size in window pixels.
+    pub font_px: f32,
+}
+
+#[derive(Resource, Default)]
+struct LabelState {
+    declutter: Declutter,
+    last: Option<Instant>,
+}
+
+/// Most candidates considered per kind, nearest the focus first.
+const PER_KIND: usize = 400;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<LabelLayout>()
+        .init_resource::<LabelState>()
+        .add_systems(Update, layout_labels.in_set(OverlaySystems::Layout));
+}
+
+fn key(kind: EntityKind, id: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    kind.hash(&mut h);
+    id.hash(&mut h);
+    h.finish()
+}
+
+/// Rough text width: CJK characters a full em, others about half.
+pub fn text_width(text: &str, font_px: f32) -> f32 {
+    text.chars().map(|c| if c.is_ascii() { 0.56 } else { 1.0 }).sum::<f32>() * font_px
+}
+
+#[allow(clippy::too_many_arguments)]
+fn layout_labels(
+    data: Res<FeedData>,
+    city: Res<City>,
+    view: Res<OverlayView>,
+    layers: Res<OverlayLayers>,
+    changes: Res<OverlayChanges>,
+    spatial: Res<Spatial>,
+    motions: Res<UnitMotions>,
+    clusters: Res<CameraClusters>,
+    settings: Res<Settings>,
+    time: Res<Time>,
+    mut state: ResMut<LabelState>,
+    mut out: ResMut<LabelLayout>,
+) {
+    let moving = layers.units && !data.units.is_empty();
+    let due = state.last.is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
+    if !(view.is_changed() || layers.is_changed() || changes.any() || (moving && due)) {
+        return;
+    }
+    state.last = Some(Instant::now());
+    if view.size.x < 1.0 || !layers.labels {
+        if !out.labels.is_empty() || !out.badges.is_empty() {
+            *out = LabelLayout::default();
+        }
+        return;
+    }
+    let lang = settings.lang();
+    let font_px = 14.0 * view.px_scale;
+    let radius = f64::from(view.distance_m) * 1.6;
+    let t = time.elapsed_secs_wrapped();
+    let mut cands = Vec::new();
+    let mut texts: Vec<(String, EntityKind)> = Vec::new();
+    let mut add = |kind: EntityKind, id: &str, priority: u8, pos: Vec3, text: String| {
+        let Some(anchor) = view.to_screen(pos) else { return };
+        let size = [text_width(&text, font_px) + 10.0, font_px * 1.45];
+        cands.push(Candidate { key: key(kind, id), priority, anchor: anchor.to_array(), size });
+        texts.push((text, kind));
+    };
+    if layers.incidents {
+        for (slot, _) in spatial.incidents.within(view.focus, radius).into_iter().take(PER_KIND) {
+            let Some(i) = data.incidents.slot(slot) else { continue };
+            let status = i.status.label_zh();
+            let text = if i.status >= IncidentStatus::Feedback || lang == Lang::En {
+                format!(
+                    "{} · {}",
+                    i.title,
+                    if lang == Lang::En { format!("{:?}", i.status) } else { status.to_owned() }
+                )
+            } else {
+                format!("{} · {status}", i.title)
+            };
+            add(EntityKind::Incident, &i.id, 0, scene_of(local_of(&city, i.lon, i.lat), ICON_Y + 4.0), text);
+        }
+    }
+    if layers.units {
+        for (slot, _) in spatial.units.within(view.focus, radius).into_iter().take(PER_KIND) {
+            let Some(u) = data.units.slot(slot) else { continue };
+            let p = motions.position(slot, t).map(|p| [f64::from(p[0]), f64::from(p[1])]);
+            let p = p.unwrap_or_else(|| local_of(&city, u.lon, u.lat));
+            add(EntityKind::Unit, &u.id, 1, scene_of(p, ICON_Y + 2.0), u.name.clone());
+        }
+    }
+    if layers.cameras && clusters.cell_m.is_none() && view.distance_m < 1500.0 {
+        for (slot, _) in spatial.cameras.within(view.focus, radius).into_iter().take(PER_KIND) {
+            let Some(c) = data.cameras.slot(slot) else { continue };
+            add(EntityKind::Camera, &c.id, 2, scene_of(local_of(&city, c.lon, c.lat), ICON_Y), c.name.clone());
+        }
+    }
+    if layers.facilities {
+        for (slot, _) in spatial.facilities.within(view.focus, radius).into_iter().take(PER_KIND) {
+            let Some(f) = data.facilities.slot(slot) else { continue };
+            if f.kind == FacilityKind::Hydrant {
+                continue;
+            }
+            add(EntityKind::Facility, &f.id, 3, scene_of(local_of(&city, f.lon, f.lat), ICON_Y), f.name.clone());
+        }
+    }
+    if layers.depots {
+        for (slot, _) in spatial.depots.within(view.focus, radius).into_iter().take(PER_KIND) {
+            let Some(d) = data.supply_depots.slot(slot) else { continue };
+            add(EntityKind::SupplyDepot, &d.id, 3, scene_of(local_of(&city, d.lon, d.lat), ICON_Y), d.name.clone());
+        }
+    }
+    let placed = state.declutter.place(&cands, view.size.to_array());
+    let labels =
+        placed.into_iter().map(|(i, rect)| Label { rect, text: texts[i].0.clone(), kind: texts[i].1 }).collect();
+    let badges = if layers.cameras {
+        clusters
+            .clusters
+            .iter()
+            .filter(|c| c.count > 1)
+            .filter_map(|c| view.to_screen(scene_of(c.centre, ICON_Y)).map(|p| (p, c.count.to_string())))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let next = LabelLayout { labels, badges, font_px };
+    out.set_if_neq(next);
+}

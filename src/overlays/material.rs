@@ -1,0 +1,221 @@
+//! The overlay materials: icons (shaders://overlay_icon.wgsl) and pulsing rings
+//! (shaders://pulse_ring.wgsl). Both draw screen-space quads over the city (no depth test) with
+//! their own vertex attributes; meshes are built from [`IconVerts`].
+
+use bevy::asset::RenderAssetUsages;
+use bevy::mesh::{Indices, MeshVertexAttribute, MeshVertexBufferLayoutRef, PrimitiveTopology};
+use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
+use bevy::prelude::*;
+use bevy::render::render_resource::{
+    AsBindGroup, CompareFunction, RenderPipelineDescriptor, SpecializedMeshPipelineError, VertexFormat,
+};
+use bevy::shader::ShaderRef;
+
+pub const ATTRIBUTE_CORNER: MeshVertexAttribute =
+    MeshVertexAttribute::new("Overlay_Corner", 988_540_101, VertexFormat::Float32x2);
+pub const ATTRIBUTE_STYLE: MeshVertexAttribute =
+    MeshVertexAttribute::new("Overlay_Style", 988_540_102, VertexFormat::Float32x4);
+pub const ATTRIBUTE_MOTION: MeshVertexAttribute =
+    MeshVertexAttribute::new("Overlay_Motion", 988_540_103, VertexFormat::Float32x4);
+/// Present only on the stand-in mesh of an empty layer (never read by a shader).
+pub const ATTRIBUTE_EMPTY: MeshVertexAttribute =
+    MeshVertexAttribute::new("Overlay_Empty", 988_540_105, VertexFormat::Float32);
+pub const ATTRIBUTE_T0: MeshVertexAttribute =
+    MeshVertexAttribute::new("Overlay_T0", 988_540_104, VertexFormat::Float32);
+
+/// Icons: `params.x` is the pixel scale of the wall.
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+pub struct IconMaterial {
+    #[uniform(0)]
+    pub params: Vec4,
+}
+
+/// Pulsing rings: `params.x` pixel scale, `params.y` pulses per second.
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+pub struct RingMaterial {
+    #[uniform(0)]
+    pub params: Vec4,
+}
+
+/// Drawn over everything, never writing depth: an icon behind a tower is still seen.
+fn over_everything(descriptor: &mut RenderPipelineDescriptor) {
+    if let Some(ds) = descriptor.depth_stencil.as_mut() {
+        ds.depth_compare = Some(CompareFunction::Always);
+        ds.depth_write_enabled = Some(false);
+    }
+    descriptor.primitive.cull_mode = None;
+}
+
+impl Material for IconMaterial {
+    fn vertex_shader() -> ShaderRef {
+        "shaders://overlay_icon.wgsl".into()
+    }
+    fn fragment_shader() -> ShaderRef {
+        "shaders://overlay_icon.wgsl".into()
+    }
+    fn alpha_mode(&self) -> AlphaMode {
+        AlphaMode::Blend
+    }
+    fn specialize(
+        _pipeline: &MaterialPipeline,
+        descriptor: &mut RenderPipelineDescriptor,
+        layout: &MeshVertexBufferLayoutRef,
+        _key: MaterialPipelineKey<Self>,
+    ) -> Result<(), SpecializedMeshPipelineError> {
+        descriptor.vertex.buffers = vec![layout.0.get_layout(&[
+            Mesh::ATTRIBUTE_POSITION.at_shader_location(0),
+            ATTRIBUTE_CORNER.at_shader_location(1),
+            Mesh::ATTRIBUTE_COLOR.at_shader_location(2),
+            ATTRIBUTE_STYLE.at_shader_location(3),
+            ATTRIBUTE_MOTION.at_shader_location(4),
+            ATTRIBUTE_T0.at_shader_location(5),
+        ])?];
+        over_everything(descriptor);
+        Ok(())
+    }
+}
+
+impl Material for RingMaterial {
+    fn vertex_shader() -> ShaderRef {
+        "shaders://pulse_ring.wgsl".into()
+    }
+    fn fragment_shader() -> ShaderRef {
+        "shaders://pulse_ring.wgsl".into()
+    }
+    fn alpha_mode(&self) -> AlphaMode {
+        AlphaMode::Blend
+    }
+    fn specialize(
+        _pipeline: &MaterialPipeline,
+        descriptor: &mut RenderPipelineDescriptor,
+        layout: &MeshVertexBufferLayoutRef,
+        _key: MaterialPipelineKey<Self>,
+    ) -> Result<(), SpecializedMeshPipelineError> {
+        descriptor.vertex.buffers = vec![layout.0.get_layout(&[
+            Mesh::ATTRIBUTE_POSITION.at_shader_location(0),
+            ATTRIBUTE_CORNER.at_shader_location(1),
+            Mesh::ATTRIBUTE_COLOR.at_shader_location(2),
+            ATTRIBUTE_STYLE.at_shader_location(3),
+        ])?];
+        over_everything(descriptor);
+        Ok(())
+    }
+}
+
+/// Icon shapes (see shape_distance in the shader).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Circle = 0,
+    Square = 1,
+    Diamond = 2,
+    Triangle = 3,
+    Arrow = 4,
+    Hexagon = 5,
+    Star = 6,
+    Cross = 7,
+}
+
+/// One icon.
+#[derive(Clone, Copy, Debug)]
+pub struct Icon {
+    pub pos: Vec3,
+    pub color: [f32; 4],
+    pub size_px: f32,
+    pub shape: Shape,
+    /// Compass radians, for arrows.
+    pub heading: f32,
+    /// Rim brightness: 0 dark, 1 white (the selection).
+    pub outline: f32,
+    /// Velocity east/north and eased offset east/north, for moving units.
+    pub motion: [f32; 4],
+    pub t0: f32,
+}
+
+impl Icon {
+    pub fn at(pos: Vec3, color: [f32; 4], size_px: f32, shape: Shape) -> Self {
+        Self { pos, color, size_px, shape, heading: 0.0, outline: 0.05, motion: [0.0; 4], t0: 0.0 }
+    }
+}
+
+/// Whether a mesh is the stand-in of an empty layer (or has no vertices).
+pub fn is_empty_layer(m: &Mesh) -> bool {
+    m.count_vertices() == 0 || m.attribute(ATTRIBUTE_EMPTY).is_some()
+}
+
+/// Vertex arrays for a batch of icons: four vertices and six indices each.
+#[derive(Default, Debug)]
+pub struct IconVerts {
+    pos: Vec<[f32; 3]>,
+    corner: Vec<[f32; 2]>,
+    color: Vec<[f32; 4]>,
+    style: Vec<[f32; 4]>,
+    motion: Vec<[f32; 4]>,
+    t0: Vec<f32>,
+    idx: Vec<u32>,
+    /// Only the stand-in of an empty layer.
+    empty: bool,
+}
+
+const CORNERS: [[f32; 2]; 4] = [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]];
+
+impl IconVerts {
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            pos: Vec::with_capacity(n * 4),
+            corner: Vec::with_capacity(n * 4),
+            color: Vec::with_capacity(n * 4),
+            style: Vec::with_capacity(n * 4),
+            motion: Vec::with_capacity(n * 4),
+            t0: Vec::with_capacity(n * 4),
+            idx: Vec::with_capacity(n * 6),
+            empty: false,
+        }
+    }
+
+    pub fn push(&mut self, i: &Icon) {
+        let base = self.pos.len() as u32;
+        let p = i.pos.to_array();
+        let style = [i.size_px, i.shape as u32 as f32, i.heading, i.outline];
+        for c in CORNERS {
+            self.pos.push(p);
+            self.corner.push(c);
+            self.color.push(i.color);
+            self.style.push(style);
+            self.motion.push(i.motion);
+            self.t0.push(i.t0);
+        }
+        self.idx.extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+
+    /// The mesh for the icon material; with `rings`, the attributes the ring material reads.
+    pub fn into_mesh(mut self, rings: bool) -> Mesh {
+        // The renderer's allocator wants at least one vertex: an invisible icon stands in.
+        if self.pos.is_empty() {
+            self.push(&Icon::at(Vec3::ZERO, [0.0; 4], 0.0, Shape::Circle));
+            self.empty = true;
+        }
+        let mut m = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default());
+        m.insert_attribute(Mesh::ATTRIBUTE_POSITION, self.pos);
+        m.insert_attribute(ATTRIBUTE_CORNER, self.corner);
+        m.insert_attribute(Mesh::ATTRIBUTE_COLOR, self.color);
+        m.insert_attribute(ATTRIBUTE_STYLE, self.style);
+        if !rings {
+            m.insert_attribute(ATTRIBUTE_MOTION, self.motion);
+            m.insert_attribute(ATTRIBUTE_T0, self.t0);
+        }
+        m.insert_indices(Indices::U32(self.idx));
+        if self.empty {
+            m.insert_attribute(ATTRIBUTE_EMPTY, vec![1.0f32; 4]);
+        }
+        m
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    // Headless apps (tests, benchmarks) have no renderer: the assets are enough there.
+    if app.is_plugin_added::<bevy::render::RenderPlugin>() {
+        app.add_plugins((MaterialPlugin::<IconMaterial>::default(), MaterialPlugin::<RingMaterial>::default()));
+    } else {
+        app.init_asset::<IconMaterial>().init_asset::<RingMaterial>();
+    }
+}

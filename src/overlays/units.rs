@@ -1,0 +1,190 @@
+//! Units and personnel: an arrow along the heading (a dot for people on foot), coloured by
+//! status, moving smoothly between reports on the GPU (see twinhall_core::overlay::motion), with
+//! a short trail of their last reports and, for units en route, the road route still ahead.
+//! Rebuilt only when a report arrives.
+
+use std::collections::VecDeque;
+
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::visibility::NoFrustumCulling;
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+use twinhall_core::overlay::motion::Motion;
+use twinhall_core::protocol::{UnitKind, UnitStatus};
+
+use super::icons::{ICON_Y, IconLayer, IconMeshes, linear, set_mesh};
+use super::material::{Icon, IconVerts, Shape};
+use super::{OverlayChanges, OverlayLayers, OverlaySystems, local_of, scene_of};
+use crate::city::City;
+use crate::feed::FeedData;
+
+/// Reports kept per unit for its trail.
+const TRAIL: usize = 8;
+
+/// Each unit's motion as drawn, by store slot, with the version it was built from and its trail.
+#[derive(Resource, Default)]
+pub struct UnitMotions {
+    pub motions: Vec<Option<(u64, Motion)>>,
+    pub trails: Vec<VecDeque<[f32; 2]>>,
+}
+
+impl UnitMotions {
+    /// Drawn position (local metres) of the unit in `slot` at clock time `t`.
+    pub fn position(&self, slot: u32, t: f32) -> Option<[f32; 2]> {
+        self.motions.get(slot as usize).and_then(|m| m.as_ref()).map(|(_, m)| m.at(t))
+    }
+}
+
+#[derive(Component)]
+struct TrailLayer;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<UnitMotions>()
+        .add_systems(Startup, spawn_trails)
+        .add_systems(Update, (build_units, show_trails).in_set(OverlaySystems::Build));
+}
+
+pub fn status_rgb(s: UnitStatus) -> [f32; 3] {
+    match s {
+        UnitStatus::Available => [0.35, 0.6, 1.0],
+        UnitStatus::Patrolling => [0.3, 0.95, 0.45],
+        UnitStatus::EnRoute => [1.0, 0.6, 0.1],
+        UnitStatus::OnScene => [1.0, 0.2, 0.25],
+        UnitStatus::Returning => [0.3, 0.85, 0.95],
+        UnitStatus::Offline => [0.45, 0.45, 0.5],
+    }
+}
+
+fn spawn_trails(
+    mut commands: Commands,
+    meshes: Option<ResMut<Assets<Mesh>>>,
+    materials: Option<ResMut<Assets<StandardMaterial>>>,
+) {
+    let (Some(mut meshes), Some(mut materials)) = (meshes, materials) else { return };
+    let mesh = meshes.add(lines(Vec::new(), Vec::new()));
+    let material = materials.add(StandardMaterial {
+        base_color: Color::WHITE,
+        unlit: true,
+        alpha_mode: AlphaMode::Blend,
+        ..default()
+    });
+    commands.spawn((TrailLayer, Mesh3d(mesh), MeshMaterial3d(material), Visibility::Hidden, NoFrustumCulling));
+}
+
+fn lines(mut positions: Vec<[f32; 3]>, mut colors: Vec<[f32; 4]>) -> Mesh {
+    // The renderer's allocator wants at least one vertex: a zero-length line stands in.
+    if positions.is_empty() {
+        (positions, colors) = (vec![[0.0; 3]; 2], vec![[0.0; 4]; 2]);
+    }
+    let n = positions.len() as u32;
+    Mesh::new(PrimitiveTopology::LineList, RenderAssetUsages::default())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+        .with_inserted_indices(Indices::U32((0..n).collect()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_units(
+    changes: Res<OverlayChanges>,
+    data: Res<FeedData>,
+    city: Res<City>,
+    time: Res<Time>,
+    registry: Option<Res<IconMeshes>>,
+    meshes: Option<ResMut<Assets<Mesh>>>,
+    mut motions: ResMut<UnitMotions>,
+    trails: Query<&Mesh3d, With<TrailLayer>>,
+) {
+    let (Some(registry), Some(mut meshes)) = (registry, meshes) else { return };
+    if !changes.units {
+        return;
+    }
+    let t = time.elapsed_secs_wrapped();
+    let slots = data.units.slot_count();
+    let m = &mut *motions;
+    m.motions.resize(slots, None);
+    m.trails.resize(slots, VecDeque::new());
+    let mut v = IconVerts::with_capacity(data.units.len());
+    let (mut lp, mut lc) = (Vec::new(), Vec::new());
+    for slot in 0..slots as u32 {
+        let s = slot as usize;
+        let Some(u) = data.units.slot(slot) else {
+            m.motions[s] = None;
+            m.trails[s].clear();
+            continue;
+        };
+        let p = local_of(&city, u.lon, u.lat);
+        let pos = [p[0] as f32, p[1] as f32];
+        let motion = match m.motions[s] {
+            Some((version, motion)) if version == u.version => motion,
+            Some((_, old)) => {
+                let trail = &mut m.trails[s];
+                trail.push_back(pos);
+                if trail.len() > TRAIL {
+                    trail.pop_front();
+                }
+                old.report(pos, u.heading_deg, u.speed_mps, t)
+            }
+            None => {
+                m.trails[s].clear();
+                m.trails[s].push_back(pos);
+                Motion::new(pos, u.heading_deg, u.speed_mps, t)
+            }
+        };
+        m.motions[s] = Some((u.version, motion));
+        let stale = data.units.is_stale(slot);
+        let [r, g, b] = if stale { [0.35, 0.36, 0.4] } else { status_rgb(u.status) };
+        let walker = matches!(u.kind, UnitKind::GridWorker | UnitKind::Volunteer);
+        let mut icon = Icon::at(
+            scene_of(p, ICON_Y + 2.0),
+            linear(r, g, b, 1.0),
+            if walker { 10.0 } else { 17.0 },
+            if walker { Shape::Circle } else { Shape::Arrow },
+        );
+        icon.heading = u.heading_deg.to_radians();
+        // Units that stopped reporting are not extrapolated.
+        let (vel, moving) = if stale { ([0.0, 0.0], false) } else { (motion.vel, true) };
+        icon.motion =
+            [vel[0], vel[1], if moving { motion.offset[0] } else { 0.0 }, if moving { motion.offset[1] } else { 0.0 }];
+        icon.t0 = motion.t0;
+        v.push(&icon);
+        // Trail: fading segments through the last reports.
+        let trail = &m.trails[s];
+        let colour = linear(r, g, b, 1.0);
+        for (k, w) in trail.iter().zip(trail.iter().skip(1)).enumerate() {
+            let a = 0.15 + 0.6 * (k as f32 + 1.0) / TRAIL as f32;
+            lp.push([w.0[0], 1.5, -w.0[1]]);
+            lp.push([w.1[0], 1.5, -w.1[1]]);
+            lc.push([colour[0], colour[1], colour[2], a * 0.6]);
+            lc.push([colour[0], colour[1], colour[2], a]);
+        }
+        // The route still ahead of a unit on its way.
+        if u.status == UnitStatus::EnRoute && u.route.len() > 1 {
+            let route: Vec<[f64; 2]> = u.route.iter().map(|q| local_of(&city, q[0], q[1])).collect();
+            for w in route.windows(2) {
+                lp.push([w[0][0] as f32, 1.8, -w[0][1] as f32]);
+                lp.push([w[1][0] as f32, 1.8, -w[1][1] as f32]);
+                lc.push(linear(1.0, 0.75, 0.2, 0.85));
+                lc.push(linear(1.0, 0.75, 0.2, 0.85));
+            }
+        }
+    }
+    set_mesh(&mut meshes, &registry, IconLayer::Units, v);
+    if let Ok(trail) = trails.single() {
+        let _ = meshes.insert(trail.0.id(), lines(lp, lc));
+    }
+}
+
+fn show_trails(
+    layers: Res<OverlayLayers>,
+    changes: Res<OverlayChanges>,
+    meshes: Res<Assets<Mesh>>,
+    mut q: Query<(&Mesh3d, &mut Visibility), With<TrailLayer>>,
+) {
+    if !layers.is_changed() && !changes.units {
+        return;
+    }
+    for (mesh, mut vis) in &mut q {
+        let has = meshes.get(&mesh.0).is_some_and(|m| m.count_vertices() > 2);
+        vis.set_if_neq(if layers.units && has { Visibility::Inherited } else { Visibility::Hidden });
+    }
+}
