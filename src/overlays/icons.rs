@@ -13,7 +13,7 @@ use twinhall_core::overlay::cluster::{Cluster, cell_for_distance, cluster};
 use twinhall_core::protocol::{EntityKind, FacilityKind, IncidentCategory, IncidentStatus};
 
 use super::material::{Icon, IconMaterial, IconVerts, RingMaterial, Shape, is_empty_layer};
-use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, Selection, local_of, scene_of};
+use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, Selection, Spatial, local_of, scene_of};
 use crate::city::City;
 use crate::feed::FeedData;
 
@@ -184,7 +184,7 @@ const STALE: [f32; 3] = [0.35, 0.36, 0.4];
 fn build_incidents(
     changes: Res<OverlayChanges>,
     data: Res<FeedData>,
-    city: Res<City>,
+    spatial: Res<Spatial>,
     registry: Option<Res<IconMeshes>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
 ) {
@@ -204,8 +204,13 @@ fn build_incidents(
             severity_rgb(i.severity)
         };
         let size = if closed { 16.0 } else { 20.0 + 2.0 * f32::from(i.severity.min(4)) };
-        let pos = scene_of(local_of(&city, i.lon, i.lat), ICON_Y + 4.0);
-        v.push(&Icon::at(pos, linear(r, g, b, if stale { 0.7 } else { 1.0 }), size, category_shape(i.category)));
+        let Some(p) = spatial.incidents.at(slot) else { continue };
+        v.push(&Icon::at(
+            scene_of(p, ICON_Y + 4.0),
+            linear(r, g, b, if stale { 0.7 } else { 1.0 }),
+            size,
+            category_shape(i.category),
+        ));
     }
     set_mesh(&mut meshes, &registry, IconLayer::Incidents, v);
 }
@@ -213,7 +218,7 @@ fn build_incidents(
 fn build_cameras(
     changes: Res<OverlayChanges>,
     data: Res<FeedData>,
-    city: Res<City>,
+    spatial: Res<Spatial>,
     view: Res<OverlayView>,
     registry: Option<Res<IconMeshes>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
@@ -236,13 +241,13 @@ fn build_cameras(
                 } else {
                     linear(0.5, 0.5, 0.55, 0.9)
                 };
-                let pos = scene_of(local_of(&city, c.lon, c.lat), ICON_Y);
-                v.push(&Icon::at(pos, colour, if c.online { 8.0 } else { 7.0 }, Shape::Square));
+                let Some(p) = spatial.cameras.at(slot) else { continue };
+                v.push(&Icon::at(scene_of(p, ICON_Y), colour, if c.online { 8.0 } else { 7.0 }, Shape::Square));
             }
             clusters.clusters.clear();
         }
         Some(cell_m) => {
-            let points = data.cameras.iter().map(|(slot, c)| (slot, local_of(&city, c.lon, c.lat)));
+            let points = data.cameras.iter().filter_map(|(slot, _)| spatial.cameras.at(slot).map(|p| (slot, p)));
             clusters.clusters = cluster(points, cell_m);
             for c in &clusters.clusters {
                 let size = 14.0 + 7.0 * (c.count as f32).log10();
@@ -343,6 +348,7 @@ fn build_rings(
     selection: Res<Selection>,
     data: Res<FeedData>,
     city: Res<City>,
+    spatial: Res<Spatial>,
     registry: Option<Res<IconMeshes>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
     mut last_minute: Local<i64>,
@@ -361,20 +367,17 @@ fn build_rings(
         let urgent = i.severity >= 3 || now - i.reported_at < 300_000;
         if open && urgent && !data.incidents.is_stale(slot) {
             let [r, g, b] = severity_rgb(i.severity);
-            let mut ring =
-                Icon::at(scene_of(local_of(&city, i.lon, i.lat), ICON_Y), linear(r, g, b, 0.9), 64.0, Shape::Circle);
+            let Some(p) = spatial.incidents.at(slot) else { continue };
+            let mut ring = Icon::at(scene_of(p, ICON_Y), linear(r, g, b, 0.9), 64.0, Shape::Circle);
             // The ring shader reads this as the phase, so neighbours do not pulse in step.
             ring.heading = (slot % 7) as f32 / 7.0;
             v.push(&ring);
         }
     }
-    for (_, s) in data.sensors.iter().filter(|(_, s)| s.alarm) {
-        v.push(&Icon::at(
-            scene_of(local_of(&city, s.lon, s.lat), ICON_Y),
-            linear(1.0, 0.15, 0.1, 0.8),
-            48.0,
-            Shape::Circle,
-        ));
+    for (slot, _) in data.sensors.iter().filter(|(_, s)| s.alarm) {
+        if let Some(p) = spatial.sensors.at(slot) {
+            v.push(&Icon::at(scene_of(p, ICON_Y), linear(1.0, 0.15, 0.1, 0.8), 48.0, Shape::Circle));
+        }
     }
     if let Some(sel) = &selection.selected
         && let Some(p) = position_of(&data, &city, sel.kind, &sel.id)

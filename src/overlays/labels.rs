@@ -83,6 +83,12 @@ fn layout_labels(
     if !(view.is_changed() || layers.is_changed() || changes.any() || (moving && due)) {
         return;
     }
+    // A batch applied or layers rebuilt this frame: lay out on the next one, unless the view moved.
+    let busy = changes.any() || data.is_changed();
+    if busy && !view.is_changed() && !layers.is_changed() && state.last.is_some() {
+        state.last = None;
+        return;
+    }
     state.last = Some(Instant::now());
     if view.size.x < 1.0 || !layers.labels {
         if !out.labels.is_empty() || !out.badges.is_empty() {

@@ -145,28 +145,72 @@ impl OverlayChanges {
     }
 }
 
-/// Points by store slot in local metres, per kind, for picking, labels and coverage; rebuilt
-/// when the kind changes.
+/// One kind's positions by store slot (local metres, computed once per report) and a grid
+/// over them.
+#[derive(Debug)]
+pub struct KindIndex {
+    pub grid: PointGrid,
+    pos: Vec<Option<[f64; 2]>>,
+}
+
+impl KindIndex {
+    fn new(cell_m: f64) -> Self {
+        Self { grid: PointGrid::new(cell_m), pos: Vec::new() }
+    }
+
+    /// Position of the entity in `slot`, as last reported.
+    pub fn at(&self, slot: u32) -> Option<[f64; 2]> {
+        self.pos.get(slot as usize).copied().flatten()
+    }
+
+    /// Slots within `radius` of `p`, nearest first.
+    pub fn within(&self, p: [f64; 2], radius: f64) -> Vec<(u32, f64)> {
+        self.grid.within(p, radius)
+    }
+
+    /// Recomputes the positions of these slots.
+    fn update_positions(&mut self, dirty: &[u32], slots: usize, at: impl Fn(u32) -> Option<[f64; 2]>) {
+        self.pos.resize(slots.max(self.pos.len()), None);
+        for &s in dirty {
+            if let Some(p) = self.pos.get_mut(s as usize) {
+                *p = at(s);
+            }
+        }
+    }
+
+    /// Rebuilds the grid from the cached positions.
+    fn rebuild_grid(&mut self) {
+        self.grid.clear();
+        for (s, p) in self.pos.iter().enumerate() {
+            if let Some(p) = p {
+                self.grid.insert(s as u32, *p);
+            }
+        }
+    }
+}
+
+/// Positions and grids per kind, for the layers, picking, labels and coverage; updated for the
+/// slots that changed.
 #[derive(Resource, Debug)]
 pub struct Spatial {
-    pub incidents: PointGrid,
-    pub cameras: PointGrid,
-    pub facilities: PointGrid,
-    pub depots: PointGrid,
-    pub sensors: PointGrid,
+    pub incidents: KindIndex,
+    pub cameras: KindIndex,
+    pub facilities: KindIndex,
+    pub depots: KindIndex,
+    pub sensors: KindIndex,
     /// Units at their last report (their drawn position is `units::UnitMotions`).
-    pub units: PointGrid,
+    pub units: KindIndex,
 }
 
 impl Default for Spatial {
     fn default() -> Self {
         Self {
-            incidents: PointGrid::new(250.0),
-            cameras: PointGrid::new(100.0),
-            facilities: PointGrid::new(250.0),
-            depots: PointGrid::new(250.0),
-            sensors: PointGrid::new(250.0),
-            units: PointGrid::new(250.0),
+            incidents: KindIndex::new(250.0),
+            cameras: KindIndex::new(100.0),
+            facilities: KindIndex::new(250.0),
+            depots: KindIndex::new(250.0),
+            sensors: KindIndex::new(250.0),
+            units: KindIndex::new(250.0),
         }
     }
 }
@@ -179,7 +223,7 @@ pub enum OverlaySystems {
     Layout,
 }
 
-pub(super) fn plugin(app: &mut App) {
+pub fn plugin(app: &mut App) {
     app.init_resource::<OverlayLayers>()
         .init_resource::<Selection>()
         .init_resource::<OverlayView>()
@@ -221,11 +265,7 @@ type MovedCamera<'w, 's> = Query<
     Or<(Changed<GlobalTransform>, Changed<Camera>)>,
 >;
 
-fn update_view(
-    cams: MovedCamera,
-    windows: Query<&Window, With<PrimaryWindow>>,
-    mut view: ResMut<OverlayView>,
-) {
+fn update_view(cams: MovedCamera, windows: Query<&Window, With<PrimaryWindow>>, mut view: ResMut<OverlayView>) {
     let Ok((camera, transform, orbit)) = cams.single() else { return };
     let Ok(window) = windows.single() else { return };
     let next = OverlayView {
@@ -238,52 +278,284 @@ fn update_view(
     view.set_if_neq(next);
 }
 
-/// Takes the store's changed slots once a frame, rebuilds the spatial index of the kinds that
-/// changed, and says which kinds changed.
+/// Slots whose positions are still to be computed, by kind (in `OverlayChanges` order).
+#[derive(Default)]
+struct Pending {
+    slots: [Vec<u32>; 7],
+    waiting: [bool; 7],
+}
+
+/// Positions computed per frame when a batch's work is spread over frames.
+const SLOTS_PER_FRAME: usize = 3000;
+/// More pending than this (a snapshot) is done at once.
+const BULK: usize = 30_000;
+
+/// Takes the store's changed slots once a frame and computes their positions, spreading a
+/// batch's work over the next frames (none on the frame the batch was applied, at most
+/// `SLOTS_PER_FRAME` a frame after it) so that no frame carries it all; a kind is reported changed,
+/// and its layer rebuilt, once all its positions are in.
 fn collect_changes(
     mut data: ResMut<FeedData>,
     city: Res<City>,
     mut changes: ResMut<OverlayChanges>,
     mut spatial: ResMut<Spatial>,
+    mut pending: Local<Pending>,
 ) {
+    let applied_now = data.is_changed();
     let data = data.bypass_change_detection();
-    let next = OverlayChanges {
-        incidents: !data.incidents.take_dirty().is_empty(),
-        units: !data.units.take_dirty().is_empty(),
-        cameras: !data.cameras.take_dirty().is_empty(),
-        facilities: !data.facilities.take_dirty().is_empty(),
-        depots: !data.supply_depots.take_dirty().is_empty(),
-        sensors: !data.sensors.take_dirty().is_empty(),
-        areas: !data.areas.take_dirty().is_empty(),
+    let taken = [
+        data.incidents.take_dirty(),
+        data.units.take_dirty(),
+        data.cameras.take_dirty(),
+        data.facilities.take_dirty(),
+        data.supply_depots.take_dirty(),
+        data.sensors.take_dirty(),
+        data.areas.take_dirty(),
+    ];
+    for (k, t) in taken.into_iter().enumerate() {
+        if !t.is_empty() {
+            pending.slots[k].extend(t);
+            pending.waiting[k] = true;
+        }
+    }
+    let total: usize = pending.slots.iter().map(Vec::len).sum();
+    let mut budget = if total > BULK {
+        usize::MAX
+    } else if applied_now {
+        0
+    } else {
+        SLOTS_PER_FRAME
     };
-    if !next.any() && !changes.any() {
-        return;
-    }
-    *changes = next;
-    let s = &mut *spatial;
+    let mut done = [false; 7];
     let l = |lon, lat| local_of(&city, lon, lat);
-    if next.incidents {
-        s.incidents.clear();
-        data.incidents.iter().for_each(|(slot, e)| s.incidents.insert(slot, l(e.lon, e.lat)));
+    let s = &mut *spatial;
+    for k in 0..7 {
+        if !pending.waiting[k] {
+            continue;
+        }
+        // Areas have no point position: nothing to compute.
+        let n = if k == 6 { pending.slots[k].len() } else { pending.slots[k].len().min(budget) };
+        let chunk: Vec<u32> = pending.slots[k].drain(..n).collect();
+        budget = budget.saturating_sub(n);
+        let index = match k {
+            0 => Some((&mut s.incidents, data.incidents.slot_count())),
+            1 => Some((&mut s.units, data.units.slot_count())),
+            2 => Some((&mut s.cameras, data.cameras.slot_count())),
+            3 => Some((&mut s.facilities, data.facilities.slot_count())),
+            4 => Some((&mut s.depots, data.supply_depots.slot_count())),
+            5 => Some((&mut s.sensors, data.sensors.slot_count())),
+            _ => None,
+        };
+        if let Some((index, slots)) = index {
+            match k {
+                0 => index.update_positions(&chunk, slots, |j| data.incidents.slot(j).map(|e| l(e.lon, e.lat))),
+                1 => index.update_positions(&chunk, slots, |j| data.units.slot(j).map(|e| l(e.lon, e.lat))),
+                2 => index.update_positions(&chunk, slots, |j| data.cameras.slot(j).map(|e| l(e.lon, e.lat))),
+                3 => index.update_positions(&chunk, slots, |j| data.facilities.slot(j).map(|e| l(e.lon, e.lat))),
+                4 => index.update_positions(&chunk, slots, |j| data.supply_depots.slot(j).map(|e| l(e.lon, e.lat))),
+                _ => index.update_positions(&chunk, slots, |j| data.sensors.slot(j).map(|e| l(e.lon, e.lat))),
+            }
+            if pending.slots[k].is_empty() {
+                index.rebuild_grid();
+            }
+        }
+        if pending.slots[k].is_empty() {
+            pending.waiting[k] = false;
+            done[k] = true;
+        }
     }
-    if next.units {
-        s.units.clear();
-        data.units.iter().for_each(|(slot, e)| s.units.insert(slot, l(e.lon, e.lat)));
+    let next = OverlayChanges {
+        incidents: done[0],
+        units: done[1],
+        cameras: done[2],
+        facilities: done[3],
+        depots: done[4],
+        sensors: done[5],
+        areas: done[6],
+    };
+    if *changes != next {
+        *changes = next;
     }
-    if next.cameras {
-        s.cameras.clear();
-        data.cameras.iter().for_each(|(slot, e)| s.cameras.insert(slot, l(e.lon, e.lat)));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use bevy::asset::AssetEvent;
+    use twinhall_core::config::CitySource;
+    use twinhall_core::sim::{SimConfig, Simulation};
+
+    use super::icons::{IconLayer, IconMeshes};
+    use super::*;
+
+    fn app() -> (App, Simulation) {
+        let city = twinhall_core::generate::generate_city(600, 3, LonLat::new(114.06, 22.54));
+        let sim = Simulation::new(
+            &city,
+            SimConfig { units: 40, cameras: 300, incidents: 30, sensors: 40, ..SimConfig::default() },
+        );
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+            .init_asset::<Mesh>()
+            .init_asset::<StandardMaterial>()
+            .insert_resource(crate::settings::tests::settings_for(CitySource::Generated(600)))
+            .insert_resource(City { model: Arc::new(city), source: CitySource::Generated(600) })
+            .init_resource::<FeedData>()
+            .init_resource::<crate::camera::GroundCursor>()
+            .add_plugins(plugin);
+        (app, sim)
     }
-    if next.facilities {
-        s.facilities.clear();
-        data.facilities.iter().for_each(|(slot, e)| s.facilities.insert(slot, l(e.lon, e.lat)));
+
+    /// A view from the south-west over the city centre at `distance` metres, 960x540.
+    fn view_at(distance: f32) -> OverlayView {
+        let orbit = OrbitCamera { focus: Vec3::ZERO, distance_m: distance, pitch: 0.8, heading: 0.3 };
+        let proj = Mat4::perspective_infinite_reverse_rh(std::f32::consts::FRAC_PI_4, 960.0 / 540.0, 1.0);
+        OverlayView {
+            clip_from_world: proj * orbit.transform().to_matrix().inverse(),
+            size: Vec2::new(960.0, 540.0),
+            distance_m: distance,
+            focus: [0.0, 0.0],
+            px_scale: 1.0,
+        }
     }
-    if next.depots {
-        s.depots.clear();
-        data.supply_depots.iter().for_each(|(slot, e)| s.depots.insert(slot, l(e.lon, e.lat)));
+
+    fn modified(app: &mut App) -> Vec<IconLayer> {
+        let events: Vec<AssetId<Mesh>> = app
+            .world_mut()
+            .resource_mut::<Messages<AssetEvent<Mesh>>>()
+            .drain()
+            .filter_map(|e| if let AssetEvent::Modified { id } = e { Some(id) } else { None })
+            .collect();
+        let registry = app.world().resource::<IconMeshes>();
+        let mut layers: Vec<IconLayer> =
+            registry.meshes.iter().filter(|(_, h)| events.contains(&h.id())).map(|(l, _)| *l).collect();
+        layers.sort_by_key(|l| *l as u8);
+        layers
     }
-    if next.sensors {
-        s.sensors.clear();
-        data.sensors.iter().for_each(|(slot, e)| s.sensors.insert(slot, l(e.lon, e.lat)));
+
+    /// Runs frames until the spread-out work is done.
+    fn settle(app: &mut App) {
+        for _ in 0..6 {
+            app.update();
+        }
+    }
+
+    fn vertices(app: &App, layer: IconLayer) -> usize {
+        let registry = app.world().resource::<IconMeshes>();
+        let meshes = app.world().resource::<Assets<Mesh>>();
+        meshes.get(&registry.meshes[&layer]).map(Mesh::count_vertices).unwrap_or(0)
+    }
+
+    #[test]
+    fn layers_build_from_the_store_and_rebuild_only_what_changed() {
+        let (mut app, mut sim) = app();
+        app.insert_resource(view_at(1200.0));
+        app.update();
+        app.world_mut().resource_mut::<FeedData>().apply_snapshot(sim.snapshot());
+        settle(&mut app);
+        let data = app.world().resource::<FeedData>();
+        let (incidents, cameras, units) = (data.incidents.len(), data.cameras.len(), data.units.len());
+        assert_eq!(vertices(&app, IconLayer::Incidents), incidents * 4);
+        assert_eq!(vertices(&app, IconLayer::Cameras), cameras * 4, "close enough: one icon per camera");
+        assert_eq!(vertices(&app, IconLayer::Units), units * 4);
+        let _ = modified(&mut app);
+        // Nothing new: nothing rebuilt.
+        app.update();
+        app.update();
+        assert!(modified(&mut app).is_empty(), "a frame with nothing new rebuilt a layer");
+        // A batch that moves units (and perhaps incidents and sensors) rebuilds those only.
+        sim.step(2000);
+        let batch = sim.take_batch().expect("units moved");
+        let kinds = (!batch.upserts.incidents.is_empty(), !batch.upserts.sensors.is_empty());
+        app.world_mut().resource_mut::<FeedData>().apply_batch(batch).expect("in order");
+        settle(&mut app);
+        let changed = modified(&mut app);
+        assert!(changed.contains(&IconLayer::Units));
+        assert!(!changed.contains(&IconLayer::Cameras) && !changed.contains(&IconLayer::Facilities));
+        assert_eq!(changed.contains(&IconLayer::Incidents), kinds.0);
+        assert_eq!(changed.contains(&IconLayer::Sensors), kinds.1);
+    }
+
+    #[test]
+    fn zoomed_out_cameras_cluster_with_counts() {
+        let (mut app, sim) = app();
+        app.insert_resource(view_at(9000.0));
+        app.world_mut().resource_mut::<FeedData>().apply_snapshot(sim.snapshot());
+        settle(&mut app);
+        let clusters = app.world().resource::<icons::CameraClusters>();
+        let total: usize = clusters.clusters.iter().map(|c| c.count).sum();
+        assert_eq!(total, 300);
+        assert!(clusters.clusters.len() < 300 / 3, "{} clusters", clusters.clusters.len());
+        assert_eq!(vertices(&app, IconLayer::Cameras), clusters.clusters.len() * 4);
+    }
+
+    #[test]
+    fn picking_finds_the_icon_under_the_cursor_and_right_click_lists_covering_cameras() {
+        let (mut app, sim) = app();
+        app.insert_resource(view_at(1500.0));
+        app.world_mut().resource_mut::<FeedData>().apply_snapshot(sim.snapshot());
+        settle(&mut app);
+        let world = app.world();
+        let (data, city, view) =
+            (world.resource::<FeedData>(), world.resource::<City>(), world.resource::<OverlayView>());
+        let (layers, spatial) = (world.resource::<OverlayLayers>(), world.resource::<Spatial>());
+        let motions = world.resource::<units::UnitMotions>();
+        // The incident whose icon is nearest the middle of the screen.
+        let centre = Vec2::new(480.0, 270.0);
+        let (id, screen, ground) = data
+            .incidents
+            .iter()
+            .filter_map(|(_, i)| {
+                let g = local_of(city, i.lon, i.lat);
+                view.to_screen(scene_of(g, icons::ICON_Y + 4.0)).map(|s| (i.id.clone(), s, g))
+            })
+            .min_by(|a, b| a.1.distance(centre).total_cmp(&b.1.distance(centre)))
+            .expect("an incident on screen");
+        let hit = pick::pick_at(
+            screen + Vec2::new(3.0, -2.0),
+            ground,
+            data,
+            city,
+            view,
+            layers,
+            spatial,
+            motions,
+            false,
+            0.0,
+        );
+        assert_eq!(hit, Some(FeedRef { kind: EntityKind::Incident, id }));
+        let nothing =
+            pick::pick_at(Vec2::new(-500.0, -500.0), ground, data, city, view, layers, spatial, motions, false, 0.0);
+        assert_eq!(nothing, None);
+        // A point 20 m in front of a camera: that camera is among those that see it.
+        let (_, cam) = data.cameras.iter().find(|(_, c)| c.range_m > 30.0).expect("a camera");
+        let o = local_of(city, cam.lon, cam.lat);
+        let h = f64::from(cam.heading_deg).to_radians();
+        let p = [o[0] + 20.0 * h.sin(), o[1] + 20.0 * h.cos()];
+        let seen = pick::cameras_covering(data, spatial, p, city);
+        assert!(seen.iter().any(|(cid, d)| *cid == cam.id && (*d - 20.0).abs() < 0.5), "{seen:?}");
+        assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1), "nearest first");
+    }
+
+    #[test]
+    fn labels_never_overlap_and_put_incidents_first() {
+        let (mut app, sim) = app();
+        app.insert_resource(view_at(1200.0));
+        app.world_mut().resource_mut::<FeedData>().apply_snapshot(sim.snapshot());
+        settle(&mut app);
+        let layout = app.world().resource::<LabelLayout>().clone();
+        assert!(layout.labels.len() >= 10, "{} labels", layout.labels.len());
+        for (i, a) in layout.labels.iter().enumerate() {
+            for b in &layout.labels[i + 1..] {
+                let apart = a.rect[2] <= b.rect[0]
+                    || b.rect[2] <= a.rect[0]
+                    || a.rect[3] <= b.rect[1]
+                    || b.rect[3] <= a.rect[1];
+                assert!(apart, "{} overlaps {}", a.text, b.text);
+            }
+        }
+        let incidents_on_screen = layout.labels.iter().filter(|l| l.kind == EntityKind::Incident).count();
+        assert!(incidents_on_screen > 0);
     }
 }

@@ -117,7 +117,7 @@ pub fn cameras_covering(data: &FeedData, spatial: &Spatial, p: [f64; 2], city: &
         })
     };
     let max_range = data.cameras.iter().map(|(_, c)| f64::from(c.range_m)).fold(0.0, f64::max).min(2000.0);
-    covering(&spatial.cameras, &view_of, p, max_range)
+    covering(&spatial.cameras.grid, &view_of, p, max_range)
         .into_iter()
         .filter_map(|(slot, d)| data.cameras.slot(slot).map(|c| (c.id.clone(), d)))
         .collect()

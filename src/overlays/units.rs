@@ -14,7 +14,7 @@ use twinhall_core::protocol::{UnitKind, UnitStatus};
 
 use super::icons::{ICON_Y, IconLayer, IconMeshes, linear, set_mesh};
 use super::material::{Icon, IconVerts, Shape};
-use super::{OverlayChanges, OverlayLayers, OverlaySystems, local_of, scene_of};
+use super::{OverlayChanges, OverlayLayers, OverlaySystems, Spatial, local_of, scene_of};
 use crate::city::City;
 use crate::feed::FeedData;
 
@@ -88,6 +88,7 @@ fn build_units(
     changes: Res<OverlayChanges>,
     data: Res<FeedData>,
     city: Res<City>,
+    spatial: Res<Spatial>,
     time: Res<Time>,
     registry: Option<Res<IconMeshes>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
@@ -103,6 +104,21 @@ fn build_units(
     let m = &mut *motions;
     m.motions.resize(slots, None);
     m.trails.resize(slots, VecDeque::new());
+    // sRGB to linear once per status, not per unit.
+    let status_colours = [
+        UnitStatus::Available,
+        UnitStatus::Patrolling,
+        UnitStatus::EnRoute,
+        UnitStatus::OnScene,
+        UnitStatus::Returning,
+        UnitStatus::Offline,
+    ]
+    .map(|st| {
+        let [r, g, b] = status_rgb(st);
+        linear(r, g, b, 1.0)
+    });
+    let stale_colour = linear(0.35, 0.36, 0.4, 1.0);
+    let route_colour = linear(1.0, 0.75, 0.2, 0.85);
     let mut v = IconVerts::with_capacity(data.units.len());
     let (mut lp, mut lc) = (Vec::new(), Vec::new());
     for slot in 0..slots as u32 {
@@ -112,7 +128,7 @@ fn build_units(
             m.trails[s].clear();
             continue;
         };
-        let p = local_of(&city, u.lon, u.lat);
+        let p = spatial.units.at(slot).unwrap_or_else(|| local_of(&city, u.lon, u.lat));
         let pos = [p[0] as f32, p[1] as f32];
         let motion = match m.motions[s] {
             Some((version, motion)) if version == u.version => motion,
@@ -132,11 +148,11 @@ fn build_units(
         };
         m.motions[s] = Some((u.version, motion));
         let stale = data.units.is_stale(slot);
-        let [r, g, b] = if stale { [0.35, 0.36, 0.4] } else { status_rgb(u.status) };
+        let colour = if stale { stale_colour } else { status_colours[u.status as usize] };
         let walker = matches!(u.kind, UnitKind::GridWorker | UnitKind::Volunteer);
         let mut icon = Icon::at(
             scene_of(p, ICON_Y + 2.0),
-            linear(r, g, b, 1.0),
+            colour,
             if walker { 10.0 } else { 17.0 },
             if walker { Shape::Circle } else { Shape::Arrow },
         );
@@ -149,7 +165,6 @@ fn build_units(
         v.push(&icon);
         // Trail: fading segments through the last reports.
         let trail = &m.trails[s];
-        let colour = linear(r, g, b, 1.0);
         for (k, w) in trail.iter().zip(trail.iter().skip(1)).enumerate() {
             let a = 0.15 + 0.6 * (k as f32 + 1.0) / TRAIL as f32;
             lp.push([w.0[0], 1.5, -w.0[1]]);
@@ -163,8 +178,8 @@ fn build_units(
             for w in route.windows(2) {
                 lp.push([w[0][0] as f32, 1.8, -w[0][1] as f32]);
                 lp.push([w[1][0] as f32, 1.8, -w[1][1] as f32]);
-                lc.push(linear(1.0, 0.75, 0.2, 0.85));
-                lc.push(linear(1.0, 0.75, 0.2, 0.85));
+                lc.push(route_colour);
+                lc.push(route_colour);
             }
         }
     }
