@@ -329,6 +329,7 @@ fn collect_changes(
     let mut done = [false; 7];
     let l = |lon, lat| local_of(&city, lon, lat);
     let s = &mut *spatial;
+    #[allow(clippy::needless_range_loop, reason = "k picks the kind in three parallel arrays and a match")]
     for k in 0..7 {
         if !pending.waiting[k] {
             continue;
