@@ -67,5 +67,13 @@ fn screenshot_shows_the_demo_city() {
         .filter(|(a, b)| a.0.iter().zip(b.0.iter()).map(|(x, y)| (*x as i32 - *y as i32).abs()).sum::<i32>() > 60)
         .count();
     assert!(differing * 10 > total, "only {differing} of {total} pixels differ from the empty render");
+
+    // The live overlays: the embedded feed's cameras are drawn as bright cyan icons (the city's
+    // own palette has no such colour); with no city there is no feed and none are drawn.
+    let cyan =
+        |img: &image::RgbImage| view_pixels(img).filter(|p| p.0[0] < 110 && p.0[1] > 215 && p.0[2] > 215).count();
+    let (icons, icons_empty) = (cyan(&city), cyan(&empty));
+    eprintln!("camera-icon pixels: {icons} with the feed, {icons_empty} without");
+    assert!(icons > 2000 && icons > icons_empty * 5, "no camera icons on the wall: {icons} vs {icons_empty}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -260,7 +260,9 @@ fn layer_window(
             });
             ui.horizontal(|ui| {
                 ui.label(lang.tr("区域层级", "Area level"));
-                for level in [AreaLevel::District, AreaLevel::Street, AreaLevel::Community, AreaLevel::Grid] {
+                for level in
+                    [AreaLevel::City, AreaLevel::District, AreaLevel::Street, AreaLevel::Community, AreaLevel::Grid]
+                {
                     ui.radio_value(&mut next.area_level, level, text::area_level(level, lang));
                 }
             });
@@ -634,4 +636,39 @@ fn tooltip(
             });
         });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use twinhall_core::LonLat;
+    use twinhall_core::sim::{SimConfig, Simulation};
+
+    #[test]
+    fn a_camera_still_is_drawn_and_decoded_off_the_main_thread_for_the_embedded_feed() {
+        let city = twinhall_core::generate::generate_city(200, 2, LonLat::new(114.06, 22.54));
+        let sim = Simulation::new(&city, SimConfig { cameras: 3, ..SimConfig::default() });
+        let mut data = FeedData::default();
+        data.apply_snapshot(sim.snapshot());
+        let id = data.cameras.iter().next().map(|(_, c)| c.id.clone()).expect("a camera");
+        let rx = request_still(&id, &data, None).expect("requested");
+        let img = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("an answer").expect("an image");
+        assert_eq!(img.size, [640, 360]);
+        assert!(request_still("no-such-camera", &data, None).is_none());
+    }
+
+    #[test]
+    fn details_list_every_attribute_with_credentials_removed() {
+        let city = twinhall_core::generate::generate_city(200, 2, LonLat::new(114.06, 22.54));
+        let sim = Simulation::new(&city, SimConfig { cameras: 1, ..SimConfig::default() });
+        let cam = sim.snapshot().entities.cameras[0].clone();
+        assert!(cam.stream_url.contains("viewer:viewer@"));
+        let rows = attributes(&serde_json::to_value(&cam).expect("json"));
+        let keys: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        for k in ["id", "name", "lon", "lat", "heading_deg", "fov_deg", "range_m", "online", "stream_url"] {
+            assert!(keys.contains(&k), "{k} missing from {keys:?}");
+        }
+        let stream = rows.iter().find(|r| r.0 == "stream_url").map(|r| r.1.clone()).unwrap_or_default();
+        assert!(!stream.contains("viewer:viewer"), "{stream}");
+    }
 }
