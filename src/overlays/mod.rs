@@ -24,6 +24,7 @@ pub use material::{IconMaterial, RingMaterial};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use twinhall_core::LonLat;
+use twinhall_core::frame::LocalGrid;
 use twinhall_core::overlay::spatial::PointGrid;
 use twinhall_core::protocol::{AreaLevel, EntityKind};
 
@@ -286,7 +287,7 @@ struct Pending {
 }
 
 /// Positions computed per frame when a batch's work is spread over frames.
-const SLOTS_PER_FRAME: usize = 3000;
+const SLOTS_PER_FRAME: usize = 6000;
 /// More pending than this (a snapshot) is done at once.
 const BULK: usize = 30_000;
 
@@ -300,7 +301,15 @@ fn collect_changes(
     mut changes: ResMut<OverlayChanges>,
     mut spatial: ResMut<Spatial>,
     mut pending: Local<Pending>,
+    mut fast: Local<Option<LocalGrid>>,
 ) {
+    if fast.is_none() || city.is_changed() {
+        // The city plus 5 km around it, in 0.005° cells (millimetres from the exact projection).
+        let b = city.model.bounds();
+        let (min, max) = if b.min[0].is_finite() { (b.min, b.max) } else { ([0.0, 0.0], [0.0, 0.0]) };
+        *fast = Some(LocalGrid::new(&city.model.frame, min, max, 5000.0, 0.005));
+    }
+    let Some(fast) = fast.as_ref() else { return };
     let applied_now = data.is_changed();
     let data = data.bypass_change_detection();
     let taken = [
@@ -327,7 +336,7 @@ fn collect_changes(
         SLOTS_PER_FRAME
     };
     let mut done = [false; 7];
-    let l = |lon, lat| local_of(&city, lon, lat);
+    let l = |lon, lat| fast.to_local(LonLat::new(lon, lat));
     let s = &mut *spatial;
     #[allow(clippy::needless_range_loop, reason = "k picks the kind in three parallel arrays and a match")]
     for k in 0..7 {
@@ -363,6 +372,10 @@ fn collect_changes(
         if pending.slots[k].is_empty() {
             pending.waiting[k] = false;
             done[k] = true;
+            // One kind's layers rebuild per frame, unless this is a bulk load.
+            if total <= BULK {
+                break;
+            }
         }
     }
     let next = OverlayChanges {
@@ -437,7 +450,7 @@ mod tests {
 
     /// Runs frames until the spread-out work is done.
     fn settle(app: &mut App) {
-        for _ in 0..6 {
+        for _ in 0..12 {
             app.update();
         }
     }
