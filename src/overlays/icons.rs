@@ -256,6 +256,7 @@ fn build_cameras(
         }
     }
     clusters.cell_m = cell;
+    debug!("cameras: {} icons ({} clusters, cell {:?})", v.len(), clusters.clusters.len(), cell);
     set_mesh(&mut meshes, &registry, IconLayer::Cameras, v);
 }
 

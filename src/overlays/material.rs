@@ -172,6 +172,10 @@ impl IconVerts {
         }
     }
 
+    pub fn len(&self) -> usize {
+        self.pos.len() / 4
+    }
+
     pub fn push(&mut self, i: &Icon) {
         let base = self.pos.len() as u32;
         let p = i.pos.to_array();

@@ -284,17 +284,21 @@ fn update_view(cams: MovedCamera, windows: Query<&Window, With<PrimaryWindow>>, 
 struct Pending {
     slots: [Vec<u32>; 7],
     waiting: [bool; 7],
+    /// The kind to look at first next frame: kinds take turns, so a stream of unit reports
+    /// never starves the others.
+    first: usize,
 }
 
-/// Positions computed per frame when a batch's work is spread over frames.
+/// Positions computed per frame when a batch's work is spread over frames (a sixth of it on the
+/// frame the batch was applied).
 const SLOTS_PER_FRAME: usize = 6000;
 /// More pending than this (a snapshot) is done at once.
 const BULK: usize = 30_000;
 
 /// Takes the store's changed slots once a frame and computes their positions, spreading a
-/// batch's work over the next frames (none on the frame the batch was applied, at most
-/// `SLOTS_PER_FRAME` a frame after it) so that no frame carries it all; a kind is reported changed,
-/// and its layer rebuilt, once all its positions are in.
+/// batch's work over the next frames (at most `SLOTS_PER_FRAME` a frame, a sixth of that on the
+/// frame the batch was applied) so that no frame carries it all; a kind is reported changed, and
+/// its layers rebuilt, once all its positions are in, one kind a frame, taking turns.
 fn collect_changes(
     mut data: ResMut<FeedData>,
     city: Res<City>,
@@ -331,15 +335,16 @@ fn collect_changes(
     let mut budget = if total > BULK {
         usize::MAX
     } else if applied_now {
-        0
+        // Some progress even when every frame applies a batch (a slow renderer).
+        SLOTS_PER_FRAME / 6
     } else {
         SLOTS_PER_FRAME
     };
     let mut done = [false; 7];
     let l = |lon, lat| fast.to_local(LonLat::new(lon, lat));
     let s = &mut *spatial;
-    #[allow(clippy::needless_range_loop, reason = "k picks the kind in three parallel arrays and a match")]
-    for k in 0..7 {
+    let first = pending.first;
+    for k in (first..7).chain(0..first) {
         if !pending.waiting[k] {
             continue;
         }
@@ -374,6 +379,7 @@ fn collect_changes(
             done[k] = true;
             // One kind's layers rebuild per frame, unless this is a bulk load.
             if total <= BULK {
+                pending.first = (k + 1) % 7;
                 break;
             }
         }
@@ -502,6 +508,47 @@ mod tests {
         assert_eq!(total, 300);
         assert!(clusters.clusters.len() < 300 / 3, "{} clusters", clusters.clusters.len());
         assert_eq!(vertices(&app, IconLayer::Cameras), clusters.clusters.len() * 4);
+        // Zooming in and out again regroups from the same positions.
+        app.insert_resource(view_at(1000.0));
+        settle(&mut app);
+        assert_eq!(vertices(&app, IconLayer::Cameras), 300 * 4);
+        app.insert_resource(view_at(9000.0));
+        settle(&mut app);
+        let n = app.world().resource::<icons::CameraClusters>().clusters.len();
+        assert!(n > 0 && n < 100);
+        assert_eq!(vertices(&app, IconLayer::Cameras), n * 4);
+    }
+
+    #[test]
+    fn a_batch_every_frame_starves_no_layer() {
+        // A slow renderer (1 frame a second under Xvfb) applies a batch on every frame.
+        let (mut app, mut sim) = app();
+        app.insert_resource(view_at(1000.0));
+        app.world_mut().resource_mut::<FeedData>().apply_snapshot(sim.snapshot());
+        for _ in 0..16 {
+            sim.step(1000);
+            if let Some(b) = sim.take_batch() {
+                app.world_mut().resource_mut::<FeedData>().apply_batch(b).expect("in order");
+            }
+            app.update();
+        }
+        assert_eq!(vertices(&app, IconLayer::Cameras), 300 * 4);
+        assert_eq!(vertices(&app, IconLayer::Units), 40 * 4);
+        let depots = app.world().resource::<FeedData>().supply_depots.len();
+        assert!(depots > 0);
+        assert_eq!(vertices(&app, IconLayer::Depots), depots * 4);
+    }
+
+    #[test]
+    fn zooming_out_after_the_data_arrived_clusters_too() {
+        let (mut app, sim) = app();
+        app.insert_resource(view_at(1000.0));
+        app.world_mut().resource_mut::<FeedData>().apply_snapshot(sim.snapshot());
+        settle(&mut app);
+        app.insert_resource(view_at(9000.0));
+        settle(&mut app);
+        let total: usize = app.world().resource::<icons::CameraClusters>().clusters.iter().map(|c| c.count).sum();
+        assert_eq!(total, 300);
     }
 
     #[test]
