@@ -203,6 +203,21 @@ pub struct Spatial {
     pub units: KindIndex,
 }
 
+impl Spatial {
+    /// The index of kind `k` in `OverlayChanges` order (areas have none).
+    fn kind_mut(&mut self, k: usize) -> Option<&mut KindIndex> {
+        match k {
+            0 => Some(&mut self.incidents),
+            1 => Some(&mut self.units),
+            2 => Some(&mut self.cameras),
+            3 => Some(&mut self.facilities),
+            4 => Some(&mut self.depots),
+            5 => Some(&mut self.sensors),
+            _ => None,
+        }
+    }
+}
+
 impl Default for Spatial {
     fn default() -> Self {
         Self {
@@ -287,6 +302,8 @@ struct Pending {
     /// The kind to look at first next frame: kinds take turns, so a stream of unit reports
     /// never starves the others.
     first: usize,
+    /// Whether last frame's rebuilds were put off (they never are twice in a row).
+    deferred: bool,
 }
 
 /// Positions computed per frame when a batch's work is spread over frames (a sixth of it on the
@@ -343,6 +360,8 @@ fn collect_changes(
     let mut done = [false; 7];
     let l = |lon, lat| fast.to_local(LonLat::new(lon, lat));
     let s = &mut *spatial;
+    let defer = applied_now && total <= BULK && !pending.deferred;
+    pending.deferred = defer;
     let first = pending.first;
     for k in (first..7).chain(0..first) {
         if !pending.waiting[k] {
@@ -370,11 +389,13 @@ fn collect_changes(
                 4 => index.update_positions(&chunk, slots, |j| data.supply_depots.slot(j).map(|e| l(e.lon, e.lat))),
                 _ => index.update_positions(&chunk, slots, |j| data.sensors.slot(j).map(|e| l(e.lon, e.lat))),
             }
-            if pending.slots[k].is_empty() {
+        }
+        // No grid or layer rebuilds on the frame that applied a batch (that frame is busy
+        // enough), unless they were put off last frame too.
+        if pending.slots[k].is_empty() && !defer {
+            if let Some(index) = s.kind_mut(k) {
                 index.rebuild_grid();
             }
-        }
-        if pending.slots[k].is_empty() {
             pending.waiting[k] = false;
             done[k] = true;
             // One kind's layers rebuild per frame, unless this is a bulk load.
