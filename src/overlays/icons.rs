@@ -51,16 +51,7 @@ pub const ICON_Y: f32 = 6.0;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<CameraClusters>().add_systems(Startup, spawn_layers).add_systems(
         Update,
-        (
-            build_incidents,
-            build_cameras,
-            build_facilities,
-            build_depots,
-            build_sensors,
-            build_rings,
-            show_layers,
-            scale_materials,
-        )
+        (build_incidents, build_cameras, build_points, build_rings, show_layers, scale_materials)
             .in_set(OverlaySystems::Build),
     );
 }
@@ -273,68 +264,51 @@ pub fn facility_style(k: FacilityKind) -> ([f32; 3], Shape, f32) {
     }
 }
 
-fn build_facilities(
+/// Facilities, supply depots and sensors: few and rarely changing, one system for the three, each
+/// layer rebuilt only when its kind changed.
+fn build_points(
     changes: Res<OverlayChanges>,
     data: Res<FeedData>,
-    city: Res<City>,
+    spatial: Res<Spatial>,
     registry: Option<Res<IconMeshes>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
 ) {
     let (Some(registry), Some(mut meshes)) = (registry, meshes) else { return };
-    if !changes.facilities {
-        return;
+    if changes.facilities {
+        let mut v = IconVerts::with_capacity(data.facilities.len());
+        for (slot, f) in data.facilities.iter() {
+            let ([r, g, b], shape, size) = facility_style(f.kind);
+            if let Some(p) = spatial.facilities.at(slot) {
+                v.push(&Icon::at(scene_of(p, ICON_Y), linear(r, g, b, 1.0), size, shape));
+            }
+        }
+        set_mesh(&mut meshes, &registry, IconLayer::Facilities, v);
     }
-    let mut v = IconVerts::with_capacity(data.facilities.len());
-    for (_, f) in data.facilities.iter() {
-        let ([r, g, b], shape, size) = facility_style(f.kind);
-        v.push(&Icon::at(scene_of(local_of(&city, f.lon, f.lat), ICON_Y), linear(r, g, b, 1.0), size, shape));
+    if changes.depots {
+        let mut v = IconVerts::with_capacity(data.supply_depots.len());
+        for (slot, _) in data.supply_depots.iter() {
+            if let Some(p) = spatial.depots.at(slot) {
+                v.push(&Icon::at(scene_of(p, ICON_Y), linear(0.85, 0.6, 0.25, 1.0), 18.0, Shape::Square));
+            }
+        }
+        set_mesh(&mut meshes, &registry, IconLayer::Depots, v);
     }
-    set_mesh(&mut meshes, &registry, IconLayer::Facilities, v);
-}
-
-fn build_depots(
-    changes: Res<OverlayChanges>,
-    data: Res<FeedData>,
-    city: Res<City>,
-    registry: Option<Res<IconMeshes>>,
-    meshes: Option<ResMut<Assets<Mesh>>>,
-) {
-    let (Some(registry), Some(mut meshes)) = (registry, meshes) else { return };
-    if !changes.depots {
-        return;
+    if changes.sensors {
+        let mut v = IconVerts::with_capacity(data.sensors.len());
+        for (slot, s) in data.sensors.iter() {
+            let (colour, size) = if data.sensors.is_stale(slot) {
+                (linear(STALE[0], STALE[1], STALE[2], 0.8), 10.0)
+            } else if s.alarm {
+                (linear(1.0, 0.1, 0.1, 1.0), 16.0)
+            } else {
+                (linear(0.6, 0.95, 0.3, 1.0), 10.0)
+            };
+            if let Some(p) = spatial.sensors.at(slot) {
+                v.push(&Icon::at(scene_of(p, ICON_Y), colour, size, Shape::Triangle));
+            }
+        }
+        set_mesh(&mut meshes, &registry, IconLayer::Sensors, v);
     }
-    let mut v = IconVerts::with_capacity(data.supply_depots.len());
-    for (_, d) in data.supply_depots.iter() {
-        let pos = scene_of(local_of(&city, d.lon, d.lat), ICON_Y);
-        v.push(&Icon::at(pos, linear(0.85, 0.6, 0.25, 1.0), 18.0, Shape::Square));
-    }
-    set_mesh(&mut meshes, &registry, IconLayer::Depots, v);
-}
-
-fn build_sensors(
-    changes: Res<OverlayChanges>,
-    data: Res<FeedData>,
-    city: Res<City>,
-    registry: Option<Res<IconMeshes>>,
-    meshes: Option<ResMut<Assets<Mesh>>>,
-) {
-    let (Some(registry), Some(mut meshes)) = (registry, meshes) else { return };
-    if !changes.sensors {
-        return;
-    }
-    let mut v = IconVerts::with_capacity(data.sensors.len());
-    for (slot, s) in data.sensors.iter() {
-        let stale = data.sensors.is_stale(slot);
-        let (colour, size) = if stale {
-            (linear(STALE[0], STALE[1], STALE[2], 0.8), 10.0)
-        } else if s.alarm {
-            (linear(1.0, 0.1, 0.1, 1.0), 16.0)
-        } else {
-            (linear(0.6, 0.95, 0.3, 1.0), 10.0)
-        };
-        v.push(&Icon::at(scene_of(local_of(&city, s.lon, s.lat), ICON_Y), colour, size, Shape::Triangle));
-    }
-    set_mesh(&mut meshes, &registry, IconLayer::Sensors, v);
 }
 
 fn now_ms() -> i64 {

@@ -46,6 +46,18 @@ fn over_everything(descriptor: &mut RenderPipelineDescriptor) {
     descriptor.primitive.cull_mode = None;
 }
 
+/// Both overlay materials: screen-space quads over everything, reading `attributes` in order.
+fn specialize_overlay(
+    descriptor: &mut RenderPipelineDescriptor,
+    layout: &MeshVertexBufferLayoutRef,
+    attributes: &[MeshVertexAttribute],
+) -> Result<(), SpecializedMeshPipelineError> {
+    let wanted: Vec<_> = attributes.iter().enumerate().map(|(i, a)| a.at_shader_location(i as u32)).collect();
+    descriptor.vertex.buffers = vec![layout.0.get_layout(&wanted)?];
+    over_everything(descriptor);
+    Ok(())
+}
+
 impl Material for IconMaterial {
     fn vertex_shader() -> ShaderRef {
         "shaders://overlay_icon.wgsl".into()
@@ -62,16 +74,18 @@ impl Material for IconMaterial {
         layout: &MeshVertexBufferLayoutRef,
         _key: MaterialPipelineKey<Self>,
     ) -> Result<(), SpecializedMeshPipelineError> {
-        descriptor.vertex.buffers = vec![layout.0.get_layout(&[
-            Mesh::ATTRIBUTE_POSITION.at_shader_location(0),
-            ATTRIBUTE_CORNER.at_shader_location(1),
-            Mesh::ATTRIBUTE_COLOR.at_shader_location(2),
-            ATTRIBUTE_STYLE.at_shader_location(3),
-            ATTRIBUTE_MOTION.at_shader_location(4),
-            ATTRIBUTE_T0.at_shader_location(5),
-        ])?];
-        over_everything(descriptor);
-        Ok(())
+        specialize_overlay(
+            descriptor,
+            layout,
+            &[
+                Mesh::ATTRIBUTE_POSITION,
+                ATTRIBUTE_CORNER,
+                Mesh::ATTRIBUTE_COLOR,
+                ATTRIBUTE_STYLE,
+                ATTRIBUTE_MOTION,
+                ATTRIBUTE_T0,
+            ],
+        )
     }
 }
 
@@ -91,14 +105,11 @@ impl Material for RingMaterial {
         layout: &MeshVertexBufferLayoutRef,
         _key: MaterialPipelineKey<Self>,
     ) -> Result<(), SpecializedMeshPipelineError> {
-        descriptor.vertex.buffers = vec![layout.0.get_layout(&[
-            Mesh::ATTRIBUTE_POSITION.at_shader_location(0),
-            ATTRIBUTE_CORNER.at_shader_location(1),
-            Mesh::ATTRIBUTE_COLOR.at_shader_location(2),
-            ATTRIBUTE_STYLE.at_shader_location(3),
-        ])?];
-        over_everything(descriptor);
-        Ok(())
+        specialize_overlay(
+            descriptor,
+            layout,
+            &[Mesh::ATTRIBUTE_POSITION, ATTRIBUTE_CORNER, Mesh::ATTRIBUTE_COLOR, ATTRIBUTE_STYLE],
+        )
     }
 }
 
