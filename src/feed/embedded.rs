@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bevy::prelude::*;
 use crossbeam_channel::{SendTimeoutError, Sender, bounded};
@@ -41,7 +41,7 @@ fn start_embedded_feed(mut commands: Commands, settings: Res<Settings>, city: Re
     }
     let (tx, rx) = bounded::<ClientEvent>(64);
     let model = city.model.clone();
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let now_ms = twinhall_core::protocol::now_ms();
     let stop = Arc::new(AtomicBool::new(false));
     let spawned = std::thread::Builder::new().name("twinhall-embedded-feed".into()).spawn(move || {
         let config = SimConfig { start_ms: now_ms, incidents: 12, ..SimConfig::default() };

@@ -2,10 +2,11 @@
 //! system that drains the feed's channel under a per-frame time budget, and marked stale where
 //! entities pass their stale-after time (checked once a second, not every frame).
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use twinhall_client::{ClientEvent, LinkState};
+use twinhall_core::protocol::now_ms;
 use twinhall_core::store::FeedStore;
 
 use super::{FeedLink, FeedStatus};
@@ -23,10 +24,6 @@ pub struct FeedData(pub FeedStore);
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<FeedData>()
         .add_systems(Update, (ingest_feed, expire_entities).chain().in_set(AppSystems::IngestFeed));
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Applies what arrived, within the budget; the rest waits for the next frame, in order.

@@ -5,12 +5,11 @@
 //! crossed a cluster step.
 
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::prelude::*;
 use twinhall_core::overlay::cluster::{Cluster, cell_for_distance, cluster};
-use twinhall_core::protocol::{EntityKind, FacilityKind, IncidentCategory, IncidentStatus};
+use twinhall_core::protocol::{EntityKind, FacilityKind, IncidentCategory, IncidentStatus, now_ms};
 
 use super::material::{Icon, IconMaterial, IconVerts, RingMaterial, Shape, is_empty_layer};
 use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, Selection, Spatial, local_of, scene_of};
@@ -309,10 +308,6 @@ fn build_points(
         }
         set_mesh(&mut meshes, &registry, IconLayer::Sensors, v);
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Rings: open incidents reported in the last five minutes or of severity 3-4, alarming sensors,

@@ -4,14 +4,12 @@
 //! a camera, its still fetched from the backend and decoded off the main thread) and the
 //! "cameras near here" list.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use crossbeam_channel::Receiver;
 use twinhall_core::config::Lang;
 use twinhall_core::overlay::search::{self, Hit, Query as SearchQuery};
-use twinhall_core::protocol::{AreaLevel, EntityKind, IncidentCategory, UnitStatus, WarningLevel};
+use twinhall_core::protocol::{AreaLevel, EntityKind, IncidentCategory, UnitStatus, WarningLevel, now_ms};
 use twinhall_core::redact::redact_url;
 
 use super::icons::{category_shape, position_of, severity_rgb};
@@ -105,10 +103,6 @@ fn shape_icon(ui: &mut egui::Ui, shape: Shape, colour: egui::Color32) {
             p.rect_filled(egui::Rect::from_center_size(c, egui::vec2(r * 0.7, 2.0 * r)), 0.0, colour);
         }
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// "12 秒前" / "3 分钟前".

@@ -10,6 +10,11 @@ pub const PROTOCOL: &str = "twinhall-feed/1";
 /// Milliseconds since the Unix epoch (UTC).
 pub type Millis = i64;
 
+/// The wall clock as protocol time (0 if the clock is before 1970).
+pub fn now_ms() -> Millis {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or(0)
+}
+
 /// Defines an entity struct with the header every entity has: a stable id, a version that grows
 /// with each change, the update time, and an optional time after which the data is stale.
 macro_rules! entity {

@@ -138,10 +138,7 @@ fn simulate(cli: &Cli) -> Result<(Source, String), String> {
             incidents: cli.incidents,
             incidents_per_minute: cli.incident_rate,
             // The simulated clock starts at the wall clock, so stills and times read as now.
-            start_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(SimConfig::default().start_ms),
+            start_ms: twinhall_core::protocol::now_ms(),
         },
     );
     let what = format!(
