@@ -10,6 +10,7 @@ pub mod extrude;
 pub mod frame;
 pub mod gcj02;
 pub mod generate;
+pub mod hub;
 pub mod geojson;
 pub mod load;
 pub mod model;
