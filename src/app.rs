@@ -52,6 +52,13 @@ pub fn build(settings: Settings, city: City) -> App {
             }),
     );
     app.add_plugins(EguiPlugin::default());
+    // A texture egui creates (a camera still, a video tile) becomes a new image asset: flush its
+    // asset event in the same frame, or the render world draws it a frame late, and never when
+    // a refresh replaces it every frame (seen under Xvfb at one frame in two seconds).
+    app.configure_sets(
+        PostUpdate,
+        bevy_egui::EguiPostUpdateSet::PostProcessOutput.before(bevy::asset::AssetEventSystems),
+    );
     let config_name = match &settings.config_origin {
         ConfigOrigin::File(p) => p.display().to_string(),
         ConfigOrigin::BuiltIn => "built-in defaults".into(),

@@ -55,7 +55,7 @@ fn request_capture(mut commands: Commands, mut plan: ResMut<CapturePlan>, mut ex
     }
 }
 
-fn save_png(image: &Image, path: &Path) -> Result<(), String> {
+pub(crate) fn save_png(image: &Image, path: &Path) -> Result<(), String> {
     let rgb = image.clone().try_into_dynamic().map_err(|e| e.to_string())?.to_rgb8();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;

@@ -34,6 +34,14 @@ pub struct Cli {
     /// Frames to render before the screenshot.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub frames: u32,
+    /// Focus an incident in the action hub once the feed is live: its id, or `auto` for the most
+    /// severe open incident (unattended wall demos and screenshots).
+    #[arg(long, value_name = "ID|auto")]
+    pub focus: Option<String>,
+    /// With --focus: dispatch the recommended plan once, through the undo bar and the journal,
+    /// as the leader's button does (scripted demos).
+    #[arg(long, requires = "focus")]
+    pub dispatch_plan: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -26,8 +26,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         return Err("no display: set DISPLAY or WAYLAND_DISPLAY, or run under xvfb-run".into());
     }
+    let plans = twinhall::hub::load_plans(&settings.config.hub)?;
     let city = load_city(&settings).map_err(|e| e.to_string())?;
-    let exit = app::build(settings, city).run();
+    let mut app = app::build(settings, city);
+    app.insert_resource(twinhall::hub::HubPlans(std::sync::Arc::new(plans)));
+    let exit = app.run();
     Ok(match exit {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
         bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),

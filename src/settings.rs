@@ -77,6 +77,12 @@ impl Settings {
                 StyleArg::Day => StyleMode::Day,
             };
         }
+        if let Some(focus) = &cli.focus {
+            config.hub.focus = focus.clone();
+        }
+        if cli.dispatch_plan {
+            config.hub.dispatch_plan = true;
+        }
         let city_source = CitySource::parse(&config.city.source).map_err(|m| arg_err("city", m))?;
         Ok(Self { config, config_origin, city_source, screenshot: cli.screenshot.clone().map(|p| (p, cli.frames)) })
     }

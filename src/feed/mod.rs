@@ -9,6 +9,7 @@ mod markers;
 mod remote;
 mod store;
 
+pub use embedded::EmbeddedDispatch;
 pub use markers::{FeedMarker, MarkerAssets, MarkerIndex, unit_colour, update_markers};
 pub use store::FeedData;
 pub use twinhall_client::{ClientEvent, LinkState};
@@ -26,7 +27,7 @@ use crate::settings::redact_url;
 #[derive(Resource)]
 pub struct FeedLink {
     pub events: Receiver<ClientEvent>,
-    pub client: Option<twinhall_client::FeedClient>,
+    pub client: Option<std::sync::Arc<twinhall_client::FeedClient>>,
 }
 
 /// The feed's state as the status bar and the wall banner show it.

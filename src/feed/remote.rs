@@ -32,7 +32,10 @@ fn start_client(mut commands: Commands, settings: Res<Settings>, mut status: Res
     match FeedClient::spawn(config) {
         Ok(client) => {
             info!("feed: following {}", redact_url(&feed.url));
-            commands.insert_resource(FeedLink { events: client.events().clone(), client: Some(client) });
+            commands.insert_resource(FeedLink {
+                events: client.events().clone(),
+                client: Some(std::sync::Arc::new(client)),
+            });
         }
         Err(e) => {
             error!("feed {}: {e}", redact_url(&feed.url));

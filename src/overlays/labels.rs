@@ -63,6 +63,17 @@ pub fn text_width(text: &str, font_px: f32) -> f32 {
     text.chars().map(|c| if c.is_ascii() { 0.56 } else { 1.0 }).sum::<f32>() * font_px
 }
 
+/// Seconds until a unit en route arrives: its remaining road route at its reported speed (at
+/// least walking pace), whole seconds.
+pub fn unit_eta_s(city: &City, u: &twinhall_core::protocol::Unit) -> Option<u64> {
+    if u.status != twinhall_core::protocol::UnitStatus::EnRoute || u.route.len() < 2 {
+        return None;
+    }
+    let pts: Vec<[f64; 2]> = u.route.iter().map(|q| local_of(city, q[0], q[1])).collect();
+    let length: f64 = pts.windows(2).map(|w| twinhall_core::frame::distance(w[0], w[1])).sum();
+    Some((length / f64::from(u.speed_mps.max(1.0))).round() as u64)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn layout_labels(
     data: Res<FeedData>,
@@ -129,7 +140,11 @@ fn layout_labels(
             let Some(u) = data.units.slot(slot) else { continue };
             let p = motions.position(slot, t).map(|p| [f64::from(p[0]), f64::from(p[1])]);
             let p = p.unwrap_or_else(|| local_of(&city, u.lon, u.lat));
-            add(EntityKind::Unit, &u.id, 1, scene_of(p, ICON_Y + 2.0), u.name.clone());
+            let text = match unit_eta_s(&city, u) {
+                Some(s) => format!("{} · ETA {}:{:02}", u.name, s / 60, s % 60),
+                None => u.name.clone(),
+            };
+            add(EntityKind::Unit, &u.id, 1, scene_of(p, ICON_Y + 2.0), text);
         }
     }
     if layers.cameras && clusters.cell_m.is_none() && view.distance_m < 1500.0 {

@@ -15,11 +15,14 @@ mod labels;
 mod material;
 mod panel;
 mod pick;
+mod routes;
 pub mod text;
 mod units;
 
-pub use labels::LabelLayout;
+pub use icons::severity_rgb;
+pub use labels::{LabelLayout, unit_eta_s};
 pub use material::{IconMaterial, RingMaterial};
+pub use panel::request_still;
 
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -256,6 +259,7 @@ pub fn plugin(app: &mut App) {
             material::plugin,
             icons::plugin,
             units::plugin,
+            routes::plugin,
             cones::plugin,
             areas::plugin,
             labels::plugin,

@@ -357,7 +357,7 @@ fn entity_json(data: &FeedData, r: &FeedRef) -> Option<serde_json::Value> {
 }
 
 /// Starts loading a camera's still: from the backend, or drawn in-process for the embedded feed.
-fn request_still(
+pub fn request_still(
     id: &str,
     data: &FeedData,
     link: Option<&FeedLink>,

@@ -118,7 +118,6 @@ fn build_units(
         linear(r, g, b, 1.0)
     });
     let stale_colour = linear(0.35, 0.36, 0.4, 1.0);
-    let route_colour = linear(1.0, 0.75, 0.2, 0.85);
     let mut v = IconVerts::with_capacity(data.units.len());
     let (mut lp, mut lc) = (Vec::new(), Vec::new());
     for slot in 0..slots as u32 {
@@ -172,16 +171,7 @@ fn build_units(
             lc.push([colour[0], colour[1], colour[2], a * 0.6]);
             lc.push([colour[0], colour[1], colour[2], a]);
         }
-        // The route still ahead of a unit on its way.
-        if u.status == UnitStatus::EnRoute && u.route.len() > 1 {
-            let route: Vec<[f64; 2]> = u.route.iter().map(|q| local_of(&city, q[0], q[1])).collect();
-            for w in route.windows(2) {
-                lp.push([w[0][0] as f32, 1.8, -w[0][1] as f32]);
-                lp.push([w[1][0] as f32, 1.8, -w[1][1] as f32]);
-                lc.push(route_colour);
-                lc.push(route_colour);
-            }
-        }
+        // The route still ahead of a unit on its way is drawn by routes.rs.
     }
     set_mesh(&mut meshes, &registry, IconLayer::Units, v);
     if let Ok(trail) = trails.single() {

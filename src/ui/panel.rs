@@ -177,7 +177,6 @@ pub fn side_panel_ui(
         });
     }
 
-    crate::hub::section_ui(ui, lang);
     crate::theatre::section_ui(ui, lang);
 }
 
@@ -270,6 +269,7 @@ fn draw_panels(
     mut summary: Local<Option<CitySummary>>,
     mut fly: MessageWriter<crate::camera::FlyTo>,
     mut view_rect: ResMut<ViewRect>,
+    mut hub: crate::hub::HubUi,
 ) -> Result {
     let lang = settings.lang();
     let ctx = contexts.ctx_mut()?.clone();
@@ -306,9 +306,12 @@ fn draw_panels(
     };
     egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
     let mut controls = PanelControls { layers: layers.clone(), style: *style, reset_view: false, fly_to: None };
-    egui::Panel::left("side_panel").default_size(320.0).resizable(true).show(&mut root, |ui| {
-        egui::ScrollArea::vertical()
-            .show(ui, |ui| side_panel_ui(ui, lang, summary, &settings.config.camera.bookmarks, &mut controls));
+    egui::Panel::left("side_panel").default_size(360.0).resizable(true).show(&mut root, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            // The action hub first: it is what the wall is for during an incident.
+            hub.show(ui, lang);
+            side_panel_ui(ui, lang, summary, &settings.config.camera.bookmarks, &mut controls)
+        });
     });
     let central = root.available_rect_before_wrap();
     if view_rect.0 != central {

@@ -16,6 +16,7 @@
 
 pub mod backoff;
 pub mod crs;
+pub mod outbox;
 pub mod sse;
 
 use std::sync::Arc;
@@ -193,6 +194,26 @@ impl FeedClient {
         });
         rx
     }
+
+    /// Sends a dispatch order under `key` (the caller's, kept in its journal) on the worker's
+    /// runtime, retrying transport errors and 5xx answers with the same key. The answer arrives
+    /// on the returned channel: the order, [`SendError::Rejected`](outbox::SendError::Rejected)
+    /// for a 4xx (final; the backend's reason) or
+    /// [`SendError::Unconfirmed`](outbox::SendError::Unconfirmed) when no answer came.
+    pub fn dispatch_with_key(
+        &self,
+        key: String,
+        request: DispatchRequest,
+    ) -> Receiver<Result<DispatchOrder, outbox::SendError>> {
+        let (tx, rx) = bounded(1);
+        let http = self.http.clone();
+        let config = self.config.clone();
+        self.runtime.spawn(async move {
+            let result = send_dispatch(&http, &config, &request, &key, 5).await;
+            let _ = tx.send(result);
+        });
+        rx
+    }
 }
 
 impl FeedClient {
@@ -265,6 +286,22 @@ pub async fn dispatch(
     key: &str,
     attempts: u32,
 ) -> Result<DispatchOrder, String> {
+    send_dispatch(http, config, request, key, attempts).await.map_err(|e| match e {
+        outbox::SendError::Rejected(reason) => format!("dispatch refused: {reason}"),
+        outbox::SendError::Unconfirmed(cause) => cause,
+    })
+}
+
+/// [`dispatch`], telling a refusal (4xx other than 408 and 429: final, with the backend's
+/// `{"error": ...}` message) from no answer (transport errors, timeouts, 408, 429, 5xx and
+/// unreadable answers, after `attempts` tries with the same key).
+pub async fn send_dispatch(
+    http: &reqwest::Client,
+    config: &ClientConfig,
+    request: &DispatchRequest,
+    key: &str,
+    attempts: u32,
+) -> Result<DispatchOrder, outbox::SendError> {
     let url = format!("{}/v1/dispatch", config.base_url);
     let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, config.stable_after, seed());
     let mut last = String::new();
@@ -275,27 +312,34 @@ pub async fn dispatch(
         let sent = http.post(&url).header("Idempotency-Key", key).json(request).send().await;
         match sent {
             Ok(r) if r.status().is_success() => {
-                let body = r.bytes().await.map_err(|e| format!("dispatch answer: {e}"));
+                let body = r.bytes().await.map_err(|e| format!("dispatch answer: {}", without_url(&e)));
                 match body.and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("dispatch answer: {e}"))) {
                     Ok(order) => return Ok(order),
                     Err(e) => last = e,
                 }
             }
-            Ok(r) if r.status().is_server_error() => last = format!("HTTP {}", r.status()),
-            Ok(r) => {
+            Ok(r)
+                if r.status().is_client_error()
+                    && r.status() != StatusCode::REQUEST_TIMEOUT
+                    && r.status() != StatusCode::TOO_MANY_REQUESTS =>
+            {
                 let status = r.status();
                 let text = r.text().await.unwrap_or_default();
                 let message = serde_json::from_str::<serde_json::Value>(&text)
                     .ok()
                     .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
-                    .unwrap_or(text);
-                return Err(format!("dispatch refused: HTTP {status}: {message}"));
+                    .unwrap_or_else(|| {
+                        let text: String = text.chars().take(200).collect();
+                        if text.trim().is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {text}") }
+                    });
+                return Err(outbox::SendError::Rejected(message));
             }
+            Ok(r) => last = format!("HTTP {}", r.status()),
             Err(e) => last = without_url(&e),
         }
         tracing::warn!("dispatch to {}: attempt {} failed: {last}", redact_url(&url), attempt + 1);
     }
-    Err(format!("dispatch failed after {} attempts: {last}", attempts.max(1)))
+    Err(outbox::SendError::Unconfirmed(format!("dispatch failed after {} attempts: {last}", attempts.max(1))))
 }
 
 fn seed() -> u64 {

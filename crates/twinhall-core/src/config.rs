@@ -123,6 +123,42 @@ pub struct Config {
     /// glTF/GLB models placed in the city (landmarks, the command centre itself).
     pub models: Vec<ModelConfig>,
     pub basemap: BasemapConfig,
+    pub hub: HubConfig,
+}
+
+/// The action hub (行动中枢).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HubConfig {
+    /// Radius of the surroundings drawn and listed around a focused incident, metres.
+    pub radius_m: f64,
+    /// Plans file (预案); empty uses the built-in copy of config/plans.toml.
+    pub plans: String,
+    /// The dispatch journal (SQLite); empty is ~/.local/share/twinhall/journal.sqlite.
+    pub journal: String,
+    /// Seconds the undo bar shows before a dispatch order leaves.
+    pub undo_seconds: f32,
+    /// Seconds without an answer before an order is shown as unconfirmed (and resent).
+    pub unconfirmed_seconds: f32,
+    /// Focus this incident once the feed is live: an id, `auto` (the most severe open incident)
+    /// or empty (none).
+    pub focus: String,
+    /// With `focus`: dispatch its recommended plan once (scripted demos).
+    pub dispatch_plan: bool,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            radius_m: 500.0,
+            plans: String::new(),
+            journal: String::new(),
+            undo_seconds: 3.0,
+            unconfirmed_seconds: 10.0,
+            focus: String::new(),
+            dispatch_plan: false,
+        }
+    }
 }
 
 /// Raster base-map tiles draped on the ground.
@@ -538,6 +574,18 @@ impl Config {
         }
         if !(1..=512).contains(&self.basemap.max_tiles) {
             return invalid("basemap.max_tiles", format!("must be 1..=512, got {}", self.basemap.max_tiles));
+        }
+        if !(50.0..=5000.0).contains(&self.hub.radius_m) {
+            return invalid("hub.radius_m", format!("must be 50..=5000 metres, got {}", self.hub.radius_m));
+        }
+        if !(0.0..=30.0).contains(&self.hub.undo_seconds) {
+            return invalid("hub.undo_seconds", format!("must be 0..=30, got {}", self.hub.undo_seconds));
+        }
+        if !(2.0..=120.0).contains(&self.hub.unconfirmed_seconds) {
+            return invalid(
+                "hub.unconfirmed_seconds",
+                format!("must be 2..=120, got {}", self.hub.unconfirmed_seconds),
+            );
         }
         if !(0.0..=30.0).contains(&self.camera.fly_seconds) {
             return invalid("camera.fly_seconds", format!("must be 0..=30, got {}", self.camera.fly_seconds));

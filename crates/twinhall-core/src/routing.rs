@@ -201,6 +201,26 @@ impl RoadGraph {
         self.nodes[i as usize]
     }
 
+    /// The arcs leaving node `i`: `(head, travel seconds)`.
+    pub fn out_edges(&self, i: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
+        self.out[i as usize].iter().map(|e| (e.to, e.time_s))
+    }
+
+    /// The arcs entering node `i`: `(tail, travel seconds)`.
+    pub fn in_edges(&self, i: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
+        self.back[i as usize].iter().map(|e| (e.to, e.time_s))
+    }
+
+    /// The index [`Self::nearest_node`] searches: `((column, row), node ids in ascending order)`
+    /// for each non-empty cell of [`Self::SNAP_CELL_M`] metres square (column `floor(x / size)`),
+    /// holding the nodes of the main network only.
+    pub fn snap_cells(&self) -> impl Iterator<Item = ((i64, i64), &[u32])> + '_ {
+        self.cells.iter().map(|(&c, ids)| (c, ids.as_slice()))
+    }
+
+    /// Side of the cells of the nearest-node index, metres.
+    pub const SNAP_CELL_M: f64 = CELL_M;
+
     /// The node of the main network nearest to a point, searching outwards ring by ring of
     /// index cells.
     pub fn nearest_node(&self, p: [f64; 2]) -> Option<u32> {

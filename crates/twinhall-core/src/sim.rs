@@ -103,6 +103,9 @@ pub struct Simulation {
     changed: Entities,
     removed: Vec<crate::protocol::Removal>,
     index_changed: bool,
+    /// Named streets, sampled at their vertices, for incident addresses.
+    streets: crate::overlay::spatial::PointGrid,
+    street_names: Vec<String>,
 }
 
 const CATEGORIES: [(IncidentCategory, &str); 8] = [
@@ -319,7 +322,16 @@ impl Simulation {
             changed: Entities::default(),
             removed: Vec::new(),
             index_changed: false,
+            streets: crate::overlay::spatial::PointGrid::new(100.0),
+            street_names: Vec::new(),
         };
+        for road in city.roads.iter() {
+            let Some(name) = road.name.as_ref().filter(|n| !n.is_empty()) else { continue };
+            for p in &road.points {
+                sim.streets.insert(sim.street_names.len() as u32, *p);
+                sim.street_names.push(name.clone());
+            }
+        }
         sim.open_initial_incidents();
         sim
     }
@@ -417,7 +429,15 @@ impl Simulation {
     }
 
     fn new_incident(&mut self) {
-        let (category, title) = CATEGORIES[(self.rng.next_u64() % CATEGORIES.len() as u64) as usize];
+        let (category, _) = CATEGORIES[(self.rng.next_u64() % CATEGORIES.len() as u64) as usize];
+        let severity = 1 + (self.rng.next_u64() % 4) as u8;
+        self.report_incident(category, severity, None);
+    }
+
+    /// Reports a new incident now (a knob for demos and tests): at `at`, or at a random road
+    /// node. It enters the lifecycle like any other and goes out with the next batch.
+    pub fn report_incident(&mut self, category: IncidentCategory, severity: u8, at: Option<LonLat>) -> Incident {
+        let title = CATEGORIES.iter().find(|(c, _)| *c == category).map(|(_, t)| *t).unwrap_or("其他事件");
         let channels = [
             ReportChannel::Hotline,
             ReportChannel::Police110,
@@ -427,17 +447,26 @@ impl Simulation {
             ReportChannel::CitizenApp,
         ];
         let channel = channels[(self.rng.next_u64() % channels.len() as u64) as usize];
-        let node = (self.rng.next_u64() % self.graph.node_count().max(1) as u64) as u32;
-        let pos = if self.graph.node_count() > 0 { self.graph.node(node) } else { [0.0, 0.0] };
-        let p = self.city_frame.to_lonlat(pos);
+        let p = match at {
+            Some(p) => p,
+            None => {
+                let node = (self.rng.next_u64() % self.graph.node_count().max(1) as u64) as u32;
+                let pos = if self.graph.node_count() > 0 { self.graph.node(node) } else { [0.0, 0.0] };
+                self.city_frame.to_lonlat(pos)
+            }
+        };
         let id = format!("I-{:06}", self.next_incident);
         self.next_incident += 1;
-        let grid = self
-            .areas
-            .iter()
-            .filter(|a| a.level == AreaLevel::Grid)
-            .find(|a| ring_has(&a.ring, p))
-            .map(|a| a.id.clone())
+        let area_of = |level: AreaLevel| self.areas.iter().filter(|a| a.level == level).find(|a| ring_has(&a.ring, p));
+        let grid = area_of(AreaLevel::Grid).map(|a| a.id.clone()).unwrap_or_default();
+        let district = area_of(AreaLevel::District).map(|a| a.name.clone()).unwrap_or_default();
+        let local = self.city_frame.to_local(p);
+        let address = self
+            .streets
+            .within(local, 150.0)
+            .first()
+            .and_then(|(i, _)| self.street_names.get(*i as usize))
+            .map(|name| format!("{name} 附近"))
             .unwrap_or_default();
         let incident = Incident {
             id: id.clone(),
@@ -445,21 +474,22 @@ impl Simulation {
             updated_at: self.now_ms,
             stale_after: None,
             category,
-            severity: 1 + (self.rng.next_u64() % 4) as u8,
+            severity: severity.clamp(1, 4),
             status: IncidentStatus::Reported,
             channel,
             title: title.into(),
             description: String::new(),
             lon: p.lon,
             lat: p.lat,
-            address: String::new(),
-            district: String::new(),
+            address,
+            district,
             grid_id: grid,
             reported_at: self.now_ms,
             assigned_units: Vec::new(),
         };
         self.changed.incidents.push(incident.clone());
-        self.incidents.insert(id, (incident, self.now_ms));
+        self.incidents.insert(id, (incident.clone(), self.now_ms));
+        incident
     }
 
     /// Moves incidents on: accepted after a minute, handled once their units arrive, then
@@ -589,11 +619,21 @@ impl Simulation {
     }
 
     /// Sends units to an incident: each routes along the roads, the incident moves to 分拨.
+    /// [`prepare_dispatch`](Self::prepare_dispatch) then [`apply_dispatch`](Self::apply_dispatch).
     pub fn dispatch(&mut self, req: &DispatchRequest) -> Result<DispatchOrder, DispatchError> {
+        let order = self.prepare_dispatch(req)?;
+        self.apply_dispatch(&order);
+        Ok(order)
+    }
+
+    /// Checks a dispatch and builds the order it would make, changing nothing: a backend writes
+    /// the order to disk between this and [`apply_dispatch`](Self::apply_dispatch), so an order
+    /// it could not store never moves a unit.
+    pub fn prepare_dispatch(&self, req: &DispatchRequest) -> Result<DispatchOrder, DispatchError> {
         if req.unit_ids.is_empty() {
             return Err(DispatchError::NoUnits);
         }
-        let Some((incident, since)) = self.incidents.get_mut(&req.incident_id) else {
+        let Some((incident, _)) = self.incidents.get(&req.incident_id) else {
             return Err(DispatchError::UnknownIncident(req.incident_id.clone()));
         };
         if incident.status == IncidentStatus::Archived {
@@ -604,37 +644,48 @@ impl Simulation {
                 return Err(DispatchError::UnknownUnit(u.clone()));
             }
         }
-        let target = self.city_frame.to_local(LonLat::new(incident.lon, incident.lat));
-        if incident.status < IncidentStatus::Assigned {
-            incident.status = IncidentStatus::Assigned;
-            *since = self.now_ms;
-        }
-        incident.assigned_units.extend(req.unit_ids.iter().cloned());
-        incident.version += 1;
-        incident.updated_at = self.now_ms;
-        self.changed.incidents.push(incident.clone());
-        for m in self.movers.iter_mut().filter(|m| req.unit_ids.contains(&m.unit.id)) {
-            let from = m.route[0];
-            let mut route = vec![from];
-            if let Some(r) = self.graph.route(from, target) {
-                route.extend(r.points);
-            }
-            route.push(target);
-            m.route = route;
-            m.unit.status = UnitStatus::EnRoute;
-            m.unit.incident_id = Some(req.incident_id.clone());
-        }
-        let order = DispatchOrder {
+        Ok(DispatchOrder {
             order_id: format!("O-{:06}", self.next_order),
             incident_id: req.incident_id.clone(),
             unit_ids: req.unit_ids.clone(),
             state: OrderState::Accepted,
             created_at: self.now_ms,
             updated_at: self.now_ms,
+        })
+    }
+
+    /// Carries out an order from [`prepare_dispatch`](Self::prepare_dispatch), with no step in
+    /// between: its units route to the incident, the incident moves to 分拨, the order is kept.
+    pub fn apply_dispatch(&mut self, order: &DispatchOrder) {
+        let now = self.now_ms;
+        let target = match self.incidents.get_mut(&order.incident_id) {
+            Some((incident, since)) => {
+                if incident.status < IncidentStatus::Assigned {
+                    incident.status = IncidentStatus::Assigned;
+                    *since = now;
+                }
+                incident.assigned_units.extend(order.unit_ids.iter().cloned());
+                incident.version += 1;
+                incident.updated_at = now;
+                self.changed.incidents.push(incident.clone());
+                Some(self.city_frame.to_local(LonLat::new(incident.lon, incident.lat)))
+            }
+            None => None,
         };
-        self.next_order += 1;
-        self.orders.insert(order.order_id.clone(), order.clone());
-        Ok(order)
+        if let Some(target) = target {
+            for m in self.movers.iter_mut().filter(|m| order.unit_ids.contains(&m.unit.id)) {
+                let from = m.route[0];
+                let mut route = vec![from];
+                if let Some(r) = self.graph.route(from, target) {
+                    route.extend(r.points);
+                }
+                route.push(target);
+                m.route = route;
+                m.unit.status = UnitStatus::EnRoute;
+                m.unit.incident_id = Some(order.incident_id.clone());
+            }
+        }
+        self.restore_order(order.clone());
     }
 
     /// Puts back an order kept from before a restart.
@@ -842,6 +893,33 @@ mod tests {
             sim.dispatch(&DispatchRequest { incident_id: "I-x".into(), unit_ids: vec![fastest], note: String::new() }),
             Err(DispatchError::UnknownIncident(_))
         ));
+    }
+
+    #[test]
+    fn a_prepared_dispatch_changes_nothing_until_applied() {
+        let c = city();
+        let cfg = SimConfig { incidents: 4, units: 6, ..Default::default() };
+        let (mut a, mut b) = (Simulation::new(&c, cfg.clone()), Simulation::new(&c, cfg));
+        let incident = a.snapshot().entities.incidents[0].id.clone();
+        let req = DispatchRequest { incident_id: incident, unit_ids: vec!["U-00002".into()], note: String::new() };
+        let before = a.snapshot();
+        let order = a.prepare_dispatch(&req).expect("valid");
+        assert_eq!(order.order_id, "O-000001");
+        assert_eq!(a.snapshot(), before, "preparing moved nothing");
+        assert!(a.orders().is_empty() && a.take_batch().is_none());
+        // Preparing twice gives the same order: nothing was taken.
+        assert_eq!(a.prepare_dispatch(&req), Ok(order.clone()));
+        a.apply_dispatch(&order);
+        assert_eq!(b.dispatch(&req), Ok(order.clone()));
+        assert_eq!(a.snapshot(), b.snapshot(), "prepare + apply is dispatch");
+        assert_eq!(a.orders(), b.orders());
+        let unit = a.snapshot().entities.units.into_iter().find(|u| u.id == "U-00002").expect("unit");
+        assert_eq!((unit.status, unit.incident_id), (UnitStatus::EnRoute, Some(req.incident_id.clone())));
+        assert_eq!(a.prepare_dispatch(&req).map(|o| o.order_id), Ok("O-000002".into()));
+        let bad = DispatchRequest { unit_ids: vec!["U-404".into()], ..req.clone() };
+        assert_eq!(a.prepare_dispatch(&bad), Err(DispatchError::UnknownUnit("U-404".into())));
+        let none = DispatchRequest { unit_ids: Vec::new(), ..req };
+        assert_eq!(a.prepare_dispatch(&none), Err(DispatchError::NoUnits));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Json, Response};
@@ -272,6 +272,13 @@ async fn order(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Res
     }
 }
 
+/// The header a replayed answer carries: the order was made by an earlier request with this key.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+
+/// `POST /v1/dispatch`: the order is checked and built without touching the simulation, written
+/// and synced to the orders file, and only then carried out; a write that fails answers 500 and
+/// changes nothing, so the client's retry with the same key makes the order once. A replayed
+/// key answers as the first time (201) with `Idempotent-Replayed: true`.
 async fn dispatch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned) else {
         return error(StatusCode::BAD_REQUEST, "an Idempotency-Key header is required");
@@ -280,37 +287,75 @@ async fn dispatch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: {e}")),
     };
+    // One lock from the check to the apply: no tick or other order comes between them.
     let mut inner = shared.lock();
     if let Some((first, order)) = inner.keys.get(&key) {
         return if *first == request {
-            (StatusCode::OK, Json(order.clone())).into_response()
+            let mut res = (StatusCode::CREATED, Json(order.clone())).into_response();
+            res.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+            res
         } else {
             error(StatusCode::UNPROCESSABLE_ENTITY, "this Idempotency-Key was used with another body")
         };
     }
-    if inner.sim.is_replay() {
+    let Source::Sim(sim) = &mut inner.sim else {
         return error(StatusCode::CONFLICT, "this backend replays a recording and takes no dispatch orders");
-    }
-    let order = match inner.sim.dispatch(&request) {
+    };
+    let order = match sim.prepare_dispatch(&request) {
         Ok(o) => o,
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
     };
     let record = OrderRecord { key: key.clone(), request: request.clone(), order: order.clone() };
-    // Durable before answered: the order is on disk when the client hears of it.
-    let stored = serde_json::to_string(&record).map_err(|e| e.to_string()).and_then(|line| {
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&shared.config.orders_path)
-            .map_err(|e| e.to_string())?;
-        writeln!(f, "{line}").and_then(|()| f.sync_data()).map_err(|e| e.to_string())
-    });
+    // Durable before applied and answered: the order is on disk before a unit moves.
+    let stored = serde_json::to_string(&record)
+        .map_err(std::io::Error::other)
+        .and_then(|line| append_record(&shared.config.orders_path, &line));
     if let Err(e) = stored {
         tracing::error!("{}: cannot store order: {e}", shared.config.orders_path.display());
         return error(StatusCode::INTERNAL_SERVER_ERROR, "the order could not be stored");
     }
+    sim.apply_dispatch(&order);
     inner.keys.insert(key, (request, order.clone()));
     (StatusCode::CREATED, Json(order)).into_response()
+}
+
+/// Appends one record line to the orders file and syncs it (and, for a new file, its
+/// directory). On failure the file is cut back to where it was, so a record that was not
+/// answered 201 is not restored at the next start.
+fn append_record(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let existed = path.exists();
+    let mut f = std::fs::OpenOptions::new().create(true).read(true).append(true).open(path)?;
+    let meta = f.metadata()?;
+    let len = if meta.is_file() { meta.len() } else { 0 };
+    let mut buf = Vec::with_capacity(line.len() + 2);
+    if len > 0 {
+        // A torn last line (a crash mid-write) is ended first, so this record stays whole.
+        let mut last = [0u8; 1];
+        f.seek(SeekFrom::Start(len - 1))?;
+        f.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            buf.push(b'\n');
+        }
+    }
+    buf.extend_from_slice(line.as_bytes());
+    buf.push(b'\n');
+    let written = f.write_all(&buf).and_then(|()| f.sync_data()).and_then(|()| {
+        if existed {
+            return Ok(());
+        }
+        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) => std::fs::File::open(dir)?.sync_all(),
+            None => std::fs::File::open(".")?.sync_all(),
+        }
+    });
+    if let Err(e) = written {
+        if meta.is_file() {
+            let _ = f.set_len(len).and_then(|()| f.sync_data());
+        }
+        return Err(e);
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

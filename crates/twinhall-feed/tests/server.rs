@@ -157,7 +157,9 @@ async fn dispatch_is_idempotent_and_orders_survive_a_restart() {
     let order: Value = first.json().await.expect("json");
     // The response was "lost": the retry with the same key returns the same order.
     let again = post("k-1", body.clone()).await;
-    assert_eq!(again.status(), 200);
+    // A replay answers as the first time, marked as a replay.
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
     assert_eq!(again.json::<Value>().await.expect("json")["order_id"], order["order_id"]);
     let other = post("k-1", json!({ "incident_id": incident, "unit_ids": ["U-00002"], "note": "" })).await;
     assert_eq!(other.status(), 422);
@@ -172,7 +174,7 @@ async fn dispatch_is_idempotent_and_orders_survive_a_restart() {
     let res = c.get(format!("{}/v1/orders/{id}", server.base)).send().await.expect("get");
     assert_eq!(res.status(), 200, "the order survived the restart");
     let again = post("k-1", body).await;
-    assert_eq!(again.status(), 200);
+    assert_eq!(again.status(), 201);
     assert_eq!(again.json::<Value>().await.expect("json")["order_id"], order["order_id"]);
 }
 
