@@ -2,8 +2,8 @@
 //! right; in an extract its ways are cut at the edge. Each cut run is closed into water polygons
 //! by walking clockwise along the data's bounding box, as OSM's coastline tools do for a tile.
 
-use crate::model::{Bounds, Polygon, Ring, ring_contains, signed_area};
-use crate::osm::validate_ring;
+use crate::model::{Bounds, Polygon, Ring, signed_area};
+use crate::ring::{ContainIndex, validate_ring};
 
 /// Position along the bbox perimeter, clockwise from the top-left corner: 0..1 top edge,
 /// 1..2 right edge, 2..3 bottom edge, 3..4 left edge.
@@ -125,9 +125,14 @@ pub fn sea_polygons(open: &[Vec<[f64; 2]>], closed: &[Ring], bbox: &Bounds) -> V
             holes: Vec::new(),
         });
     }
-    for island in islands {
-        if let Some(p) = polygons.iter_mut().find(|p| ring_contains(&p.exterior, island[0])) {
-            p.holes.push(island);
+    // Each island goes into the first sea polygon that holds it; an archipelago has thousands.
+    let homes: Vec<Option<usize>> = {
+        let index = ContainIndex::new(polygons.iter().map(|p| p.exterior.as_slice()));
+        islands.iter().map(|island| index.first_containing(island[0])).collect()
+    };
+    for (island, home) in islands.into_iter().zip(homes) {
+        if let Some(k) = home {
+            polygons[k].holes.push(island);
         }
     }
     for p in &mut polygons {
@@ -139,6 +144,7 @@ pub fn sea_polygons(open: &[Vec<[f64; 2]>], closed: &[Ring], bbox: &Bounds) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ring_contains;
 
     fn bbox() -> Bounds {
         Bounds { min: [0.0, 0.0], max: [100.0, 100.0] }

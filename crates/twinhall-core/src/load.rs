@@ -1,12 +1,13 @@
-//! Loading a city from its source: the embedded demo, a procedural city, nothing, or an OSM PBF
-//! or GeoJSON file in its declared CRS. Shared by the app and the reference backend.
+//! Loading a city from its source: the embedded demo, a procedural city, nothing, an OSM file
+//! (PBF or XML, plain, gzip or bzip2, told by content) or a GeoJSON file in its declared CRS.
+//! Shared by the app and the reference backend.
 
 use std::path::Path;
 
 use crate::config::{CityConfig, CitySource, SourceFormat};
 use crate::crs::Crs;
 use crate::geojson::{GeoJsonOptions, LayerKind, centre_of, import_geojson_bytes};
-use crate::osm::{ImportError, OsmOptions, import_pbf_bytes, import_pbf_path};
+use crate::osm::{ImportError, OsmOptions, import_osm_path, import_pbf_bytes};
 use crate::{CityModel, LonLat};
 
 /// The Helsinki extract (© OpenStreetMap contributors, ODbL) compiled into the binaries.
@@ -49,7 +50,7 @@ pub fn load_source(source: &CitySource, config: &CityConfig) -> Result<CityModel
                 model.sources.push(report);
                 Ok(model)
             } else {
-                import_pbf_path(path, &options(&name))
+                import_osm_path(path, &options(&name))
             }
         }
     }
