@@ -9,12 +9,17 @@ use std::time::Duration;
 use clap::Parser;
 use twinhall_core::config::{CityConfig, CitySource};
 use twinhall_core::sim::{SimConfig, Simulation};
-use twinhall_feed::{Replay, ServerConfig, Source, router, run_ticker, shared, tls};
+use twinhall_feed::{Limits, Replay, ServerConfig, Source, net, run_ticker, serve_with, shared_with, tls};
 
 #[derive(Parser, Debug)]
-#[command(name = "twinhall-feed", version, about = "Reference backend for the twinhall feed protocol (simulated city)")]
+#[command(
+    name = "twinhall-feed",
+    version,
+    about = "Reference backend for the twinhall feed protocol (simulated city)",
+    after_help = limits_help()
+)]
 struct Cli {
-    /// City: embedded:helsinki, generated:N, or an .osm.pbf / .geojson file.
+    /// City: embedded:helsinki, generated:N, or an .osm.pbf / .osm / .osm.gz / .osm.bz2 / .geojson file.
     #[arg(long, default_value = "embedded:helsinki")]
     city: String,
     /// Address to listen on.
@@ -46,9 +51,25 @@ struct Cli {
     /// Bearer token every call must carry (or TWINHALL_FEED_TOKEN); none by default.
     #[arg(long, env = "TWINHALL_FEED_TOKEN", default_value = "", hide_env_values = true)]
     token: String,
-    /// File keeping dispatch orders across restarts.
-    #[arg(long, default_value = "twinhall-feed-orders.jsonl")]
+    /// SQLite database keeping dispatch orders and idempotency keys across restarts. An old
+    /// JSON-lines orders file given here (or a `.jsonl` path), or lying beside the database under
+    /// the same name with `.jsonl`, is imported once into the `.sqlite` of that name.
+    #[arg(long, default_value = "twinhall-feed-orders.sqlite")]
     orders: PathBuf,
+    /// Idempotency keys are kept this long (seconds); a retry after it makes a new order.
+    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..))]
+    key_retention_secs: u64,
+    /// A request's head (and a dispatch's body) must arrive within this many seconds; a
+    /// kept-alive connection that sends no request for this long is closed.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_read_timeout_secs: u64,
+    /// A connection that moves no byte either way for this many seconds is closed.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    idle_timeout_secs: u64,
+    /// Connections served at once; more are answered 503 and closed (lowered to fit the
+    /// open-files limit, which the server raises to its hard limit at start).
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
     /// Write the snapshot and every streamed batch to this file (JSON lines).
     #[arg(long)]
     record: Option<PathBuf>,
@@ -61,6 +82,16 @@ struct Cli {
     /// PEM private key for --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+}
+
+/// The dispatch limits, for `--help` (docs/feed-protocol.md states them too).
+fn limits_help() -> String {
+    use twinhall_feed::limits::{MAX_BODY_BYTES, MAX_KEY_BYTES, MAX_NOTE_CHARS, MAX_UNITS};
+    format!(
+        "Dispatch limits: an Idempotency-Key of at most {MAX_KEY_BYTES} bytes (400), a body of at most \
+         {MAX_BODY_BYTES} bytes (413) arriving within --header-read-timeout-secs (408), at most {MAX_UNITS} \
+         unit_ids with none twice and a note of at most {MAX_NOTE_CHARS} characters (422)."
+    )
 }
 
 fn main() -> ExitCode {
@@ -98,7 +129,15 @@ fn run(cli: Cli) -> Result<(), String> {
         orders_path: cli.orders.clone(),
         record: cli.record.clone(),
     };
-    let state = shared(source, config)?;
+    let limits = Limits {
+        key_retention: Duration::from_secs(cli.key_retention_secs),
+        header_read_timeout: Duration::from_secs(cli.header_read_timeout_secs),
+        idle_timeout: Duration::from_secs(cli.idle_timeout_secs),
+        max_connections: cli.max_connections as usize,
+    };
+    let open_files = net::raise_open_files_limit();
+    tracing::debug!("open-files limit: {open_files:?}");
+    let state = shared_with(source, config, limits)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let listener =
@@ -106,20 +145,15 @@ fn run(cli: Cli) -> Result<(), String> {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!("twinhall-feed serving {what} on {scheme}://{addr}");
+        twinhall_feed::warn_if_exposed(&state, addr);
+
         // One line on stdout with the bound address, for scripts and tests that listen on port 0.
         println!("listening on {scheme}://{addr}");
         tokio::spawn(run_ticker(state.clone()));
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        match tls {
-            Some(config) => {
-                let listener = tls::TlsListener::new(listener, config).map_err(|e| e.to_string())?;
-                axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
-            }
-            None => axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await,
-        }
-        .map_err(|e| e.to_string())
+        serve_with(listener, state, tls, shutdown).await.map_err(|e| e.to_string())
     })
 }
 

@@ -122,6 +122,17 @@ impl Source {
         }
     }
 
+    /// A drone's aerial still to draw; a replay has no city to draw from.
+    pub fn aerial_shot(
+        &self,
+        unit_id: &str,
+    ) -> Option<(std::sync::Arc<twinhall_core::aerial::AerialScene>, twinhall_core::aerial::AerialShot)> {
+        match self {
+            Source::Sim(s) => s.aerial_shot(unit_id),
+            Source::Replay(_) => None,
+        }
+    }
+
     pub fn index(&self) -> Option<GovernanceIndex> {
         match self {
             Source::Sim(s) => Some(s.index().clone()),

@@ -238,7 +238,7 @@ fn versions_at_server_snapshot(
 #[test]
 fn killed_and_restarted_twenty_times_the_client_ends_with_the_servers_exact_state() {
     let dir = temp("restart");
-    let orders = dir.join("orders.jsonl");
+    let orders = dir.join("orders.sqlite");
     let args = [
         "--city",
         "generated:400",
@@ -374,7 +374,7 @@ impl Proxy {
 #[test]
 fn a_brief_cut_resumes_the_stream_and_a_too_old_sequence_gets_a_reset_and_a_clean_reload() {
     let dir = temp("reset");
-    let orders = dir.join("orders.jsonl");
+    let orders = dir.join("orders.sqlite");
     let server = start(
         "127.0.0.1:0",
         &[
@@ -432,7 +432,7 @@ fn a_brief_cut_resumes_the_stream_and_a_too_old_sequence_gets_a_reset_and_a_clea
 #[test]
 fn a_stalled_stream_is_stale_within_3_s_and_clears_only_after_a_resync() {
     let dir = temp("stall");
-    let orders = dir.join("orders.jsonl");
+    let orders = dir.join("orders.sqlite");
     let server = start(
         "127.0.0.1:0",
         &["--city", "generated:200", "--units", "10", "--tick-ms", "200", "--orders", orders.to_str().expect("utf8")],
@@ -573,7 +573,7 @@ fn lossy_proxy(upstream: String) -> String {
 #[test]
 fn a_dispatch_whose_response_is_lost_is_retried_into_exactly_one_order_that_survives_a_restart() {
     let dir = temp("dispatch");
-    let orders = dir.join("orders.jsonl");
+    let orders = dir.join("orders.sqlite");
     let args = ["--city", "generated:300", "--units", "6", "--orders", orders.to_str().expect("utf8")];
     let mut server = start("127.0.0.1:0", &args);
     let h = http();
@@ -590,8 +590,9 @@ fn a_dispatch_whose_response_is_lost_is_retried_into_exactly_one_order_that_surv
     let all: Vec<DispatchOrder> = h.get_json(&format!("{}/v1/orders", server.base));
     assert_eq!(all.len(), 1, "exactly one order: {all:?}");
     assert_eq!(all[0].order_id, order.order_id);
-    let lines = std::fs::read_to_string(&orders).expect("orders file");
-    assert_eq!(lines.lines().count(), 1);
+    let db = rusqlite::Connection::open_with_flags(&orders, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("db");
+    let stored: i64 = db.query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).expect("count");
+    assert_eq!(stored, 1, "one order in the orders database");
 
     server.kill();
     let server = start(&format!("127.0.0.1:{}", server.port), &args);
@@ -634,7 +635,7 @@ fn a_wrong_token_is_refused_and_shown_as_unauthorized_and_no_token_reaches_a_log
     tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
 
     let dir = temp("token");
-    let orders = dir.join("orders.jsonl");
+    let orders = dir.join("orders.sqlite");
     let secret = "s3cret-feed-token-7f1e";
     let mut server = try_start(
         "127.0.0.1:0",
@@ -681,7 +682,7 @@ fn tls_with_a_private_ca() {
     let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
     std::fs::write(dir.join("cert.pem"), &cert_pem).expect("write");
     std::fs::write(dir.join("key.pem"), &key_pem).expect("write");
-    let orders = dir.join("orders.jsonl");
+    let orders = dir.join("orders.sqlite");
     let server = start(
         "127.0.0.1:0",
         &[
@@ -724,7 +725,7 @@ fn tls_with_a_private_ca() {
 fn a_recording_replays_to_the_same_state() {
     let dir = temp("replay");
     let rec = dir.join("briefing.jsonl");
-    let orders = dir.join("orders.jsonl");
+    let orders = dir.join("orders.sqlite");
     let mut recording = start(
         "127.0.0.1:0",
         &[

@@ -1,7 +1,7 @@
 //! Exactly-once dispatch across crashes, with real processes: the real `twinhall-feed` binary on
 //! loopback and the real `twinhall-dispatch` tool, killed (SIGKILL) after its journal write and
-//! after the backend answered, then run again with `--resend`; and a backend whose orders file
-//! cannot be written, which must answer 500 and change nothing.
+//! after the backend answered, then run again with `--resend`; and a backend whose orders
+//! database cannot be written, which must answer 500 and change nothing.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -203,6 +203,13 @@ fn field(line: &str, name: &str) -> String {
         .to_owned()
 }
 
+/// Orders in the backend's database (read by this process, through SQLite).
+fn stored_orders(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("the orders database opens");
+    conn.query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).expect("count")
+}
+
 fn journal_order(path: &Path, key: &str) -> twinhall_core::hub::journal::JournalOrder {
     Journal::open(path).expect("the journal opens").order(key).expect("read").expect("the order is in the journal")
 }
@@ -210,7 +217,7 @@ fn journal_order(path: &Path, key: &str) -> twinhall_core::hub::journal::Journal
 #[test]
 fn an_order_killed_at_any_point_is_made_exactly_once_after_resend() {
     let dir = temp("kill");
-    let server = start(&dir.join("orders.jsonl"));
+    let server = start(&dir.join("orders.sqlite"));
     let h = http();
     let incidents = open_incidents(&h, &server.base);
     assert!(incidents.len() >= 3, "three open incidents to dispatch to: {incidents:?}");
@@ -280,8 +287,7 @@ fn an_order_killed_at_any_point_is_made_exactly_once_after_resend() {
     }
     let all = h.get(&format!("{base}/v1/orders"));
     assert_eq!(all.as_array().map(Vec::len), Some(3), "one order per run: {all}");
-    let lines = std::fs::read_to_string(dir.join("orders.jsonl")).expect("orders file");
-    assert_eq!(lines.lines().count(), 3, "one stored record per order");
+    assert_eq!(stored_orders(&dir.join("orders.sqlite")), 3, "one stored record per order");
 }
 
 #[test]
@@ -289,7 +295,7 @@ fn a_backend_that_cannot_store_an_order_answers_500_and_changes_nothing() {
     let dir = temp("unwritable");
     let store = dir.join("store");
     std::fs::create_dir_all(&store).expect("store dir");
-    let orders = store.join("orders.jsonl");
+    let orders = store.join("orders.sqlite");
     let server = start(&orders);
     let h = http();
     let base = server.base.as_str();
@@ -299,14 +305,15 @@ fn a_backend_that_cannot_store_an_order_answers_500_and_changes_nothing() {
     let key = "k-unwritable-1";
 
     // Tests run as root, where a read-only mode stops nothing: break the path instead. First the
-    // orders file's parent becomes a regular file (ENOTDIR on open), then the orders file is
-    // /dev/full, where every write fails with ENOSPC.
-    let mut broken = vec!["parent is a file"];
+    // database's directory becomes a regular file (the open database is gone from its path, and
+    // reopening fails with ENOTDIR), then the database path is /dev/full, where every write
+    // fails with ENOSPC.
+    let mut broken = vec!["directory replaced by a file"];
     if Path::new("/dev/full").exists() {
         broken.push("/dev/full");
     }
     for what in broken {
-        if what == "parent is a file" {
+        if what == "directory replaced by a file" {
             std::fs::remove_dir_all(&store).expect("remove the store dir");
             std::fs::write(&store, b"not a directory").expect("a file in its place");
         } else {
@@ -347,6 +354,110 @@ fn a_backend_that_cannot_store_an_order_answers_500_and_changes_nothing() {
     assert_eq!(again["order_id"], first["order_id"]);
     let all = h.get(&format!("{base}/v1/orders"));
     assert_eq!(all.as_array().map(Vec::len), Some(1), "{all}");
-    assert_eq!(std::fs::read_to_string(&orders).expect("orders").lines().count(), 1);
+    assert_eq!(stored_orders(&orders), 1);
     assert_eq!(unit(&h, base, "U-00004")["incident_id"].as_str(), Some(incident.as_str()));
+
+    // After a restart: the one order, and the key answers with it.
+    drop(server);
+    let server = start(&orders);
+    let all = h.get(&format!("{}/v1/orders", server.base));
+    assert_eq!(all.as_array().map(Vec::len), Some(1), "{all}");
+    let (status, replayed, again) = h.dispatch(&server.base, key, &body);
+    assert_eq!((status, replayed.as_deref()), (201, Some("true")), "{again}");
+    assert_eq!(again["order_id"], first["order_id"]);
+}
+
+/// Holds the orders database's write lock from this process (another SQLite connection), as a
+/// disk that takes seconds to write would hold up the server's writer.
+struct HeldLock {
+    conn: rusqlite::Connection,
+}
+
+impl HeldLock {
+    fn take(db: &Path) -> Self {
+        let conn = rusqlite::Connection::open(db).expect("open the orders database");
+        conn.execute_batch("BEGIN IMMEDIATE").expect("take the write lock");
+        Self { conn }
+    }
+
+    fn release(self) {
+        self.conn.execute_batch("ROLLBACK").expect("release the write lock");
+    }
+}
+
+#[test]
+fn a_held_up_write_stalls_only_its_order_never_heartbeats_or_other_calls() {
+    let dir = temp("slow");
+    let orders = dir.join("orders.sqlite");
+    let server = start(&orders);
+    let h = http();
+    let base = server.base.clone();
+    let incidents = open_incidents(&h, &base);
+    assert!(incidents.len() >= 2, "two open incidents: {incidents:?}");
+    let body = json!({ "incident_id": incidents[0], "unit_ids": ["U-00002"], "note": "" });
+
+    // A stream read on its own thread: the time each heartbeat arrives.
+    let beats = std::sync::Arc::new(std::sync::Mutex::new(Vec::<std::time::Instant>::new()));
+    let stream_beats = beats.clone();
+    let stream_url = format!("{base}/v1/stream");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async move {
+            let c = reqwest::Client::new();
+            let Ok(mut res) = c.get(&stream_url).send().await else { return };
+            while let Ok(Some(chunk)) = res.chunk().await {
+                if String::from_utf8_lossy(&chunk).contains("event: heartbeat") {
+                    stream_beats.lock().expect("lock").push(std::time::Instant::now());
+                }
+            }
+        });
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+
+    // Held for 3 s, under the writer's 5 s wait: the order is made once the lock is released.
+    let lock = HeldLock::take(&orders);
+    let held_at = std::time::Instant::now();
+    let (tx, rx) = mpsc::channel();
+    let (post_base, post_body) = (base.clone(), body.clone());
+    std::thread::spawn(move || {
+        let answer = http().dispatch(&post_base, "k-slow-1", &post_body);
+        let _ = tx.send((answer, std::time::Instant::now()));
+    });
+    let mut worst_health = Duration::ZERO;
+    while held_at.elapsed() < Duration::from_secs(3) {
+        let t = std::time::Instant::now();
+        let health = h.get(&format!("{base}/v1/health"));
+        assert_eq!(health["status"], "ok");
+        worst_health = worst_health.max(t.elapsed());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(rx.try_recv().is_err(), "the order waits for the held write");
+    lock.release();
+    let ((status, _, first), answered) = rx.recv_timeout(Duration::from_secs(20)).expect("the dispatch answers");
+    assert_eq!(status, 201, "{first}");
+    assert!(answered.duration_since(held_at) >= Duration::from_secs(3), "answered only after the write");
+    assert!(
+        worst_health < Duration::from_secs(1),
+        "health answered within 1 s while the write was held: {worst_health:?}"
+    );
+    let held: Vec<std::time::Instant> =
+        beats.lock().expect("lock").iter().copied().filter(|t| *t >= held_at && *t <= answered).collect();
+    assert!(held.len() >= 2, "heartbeats kept coming while the write was held: {held:?}");
+    let gaps = held.windows(2).map(|w| w[1].duration_since(w[0])).max().unwrap_or_default();
+    assert!(gaps < Duration::from_secs(2), "no heartbeat gap over 2 s while the write was held: {gaps:?}");
+
+    // Held past the writer's wait: 500, nothing made; once free, the retry makes it once.
+    let body2 = json!({ "incident_id": incidents[1], "unit_ids": ["U-00003"], "note": "" });
+    let lock = HeldLock::take(&orders);
+    let (status, _, answer) = h.dispatch(&base, "k-slow-2", &body2);
+    assert_eq!(status, 500, "{answer}");
+    assert_eq!(h.orders_for(&base, incidents[1].as_str()).len(), 0);
+    lock.release();
+    let (status, replayed, made) = h.dispatch(&base, "k-slow-2", &body2);
+    assert_eq!((status, replayed), (201, None), "{made}");
+    let (status, replayed, _) = h.dispatch(&base, "k-slow-2", &body2);
+    assert_eq!((status, replayed.as_deref()), (201, Some("true")));
+    assert_eq!(h.orders_for(&base, incidents[1].as_str()).len(), 1);
+    assert_eq!(stored_orders(&orders), 2, "one stored order per key");
+    eprintln!("held write: worst /v1/health {worst_health:?}, worst heartbeat gap {gaps:?}");
 }

@@ -127,7 +127,7 @@ async fn snapshot_stream_and_reset() {
 #[tokio::test(flavor = "multi_thread")]
 async fn dispatch_is_idempotent_and_orders_survive_a_restart() {
     let dir = temp("dispatch");
-    let orders = dir.join("orders.jsonl");
+    let orders = dir.join("orders.sqlite");
     let server = start(&orders, &[]);
     let c = client();
     let mut incident = None;
@@ -165,7 +165,9 @@ async fn dispatch_is_idempotent_and_orders_survive_a_restart() {
     assert_eq!(other.status(), 422);
     let no_key = c.post(format!("{}/v1/dispatch", server.base)).json(&body).send().await.expect("post");
     assert_eq!(no_key.status(), 400);
-    assert_eq!(std::fs::read_to_string(&orders).expect("orders file").lines().count(), 1, "exactly one order stored");
+    let db = rusqlite::Connection::open_with_flags(&orders, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("db");
+    let stored: i64 = db.query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).expect("count");
+    assert_eq!(stored, 1, "exactly one order stored");
 
     drop(server);
     let server = start(&orders, &[]);
@@ -187,4 +189,26 @@ async fn a_token_is_required_when_configured() {
     assert_eq!(c.get(&url).send().await.expect("get").status(), 401);
     assert_eq!(c.get(&url).bearer_auth("wrong").send().await.expect("get").status(), 401);
     assert_eq!(c.get(&url).bearer_auth("s3cret-token").send().await.expect("get").status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drone_serves_its_aerial_still_and_other_units_have_none() {
+    let dir = temp("drone");
+    let server = start(&dir.join("orders.jsonl"), &[]);
+    let c = client();
+    let snap: Value =
+        c.get(format!("{}/v1/snapshot", server.base)).send().await.expect("get").json().await.expect("json");
+    let units = snap["entities"]["units"].as_array().expect("units");
+    let drone = units.iter().find(|u| u["kind"] == "drone").expect("the fleet has a drone");
+    let path = drone["snapshot_url"].as_str().expect("a drone names its still");
+    let res = c.get(format!("{}{path}", server.base)).send().await.expect("get");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/jpeg"));
+    let img = image::load_from_memory(&res.bytes().await.expect("body")).expect("a JPEG");
+    assert_eq!((img.width(), img.height()), (640, 360));
+    let car = units.iter().find(|u| u["kind"] == "police_car").expect("a police car");
+    let url = format!("{}/v1/units/{}/snapshot.jpg", server.base, car["id"].as_str().expect("id"));
+    let res = c.get(url).send().await.expect("get");
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.expect("text").contains("with a camera"));
 }
