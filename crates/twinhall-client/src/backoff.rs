@@ -1,7 +1,8 @@
 //! Reconnect delays: exponential with full jitter (a uniform delay between zero and the current
-//! ceiling, which doubles per failure up to a cap), back to the start after a stable period.
+//! ceiling, which doubles per failure up to a cap), back to the start after a stable period; and
+//! the pace of snapshot reloads, so a backend that answers `reset` every time is not hammered.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct Backoff {
@@ -49,9 +50,52 @@ impl Backoff {
     }
 }
 
+/// Decides whether a snapshot reload may start at once. A reload is normal now and then (the
+/// client fell behind, the backend restarted) and should be quick; reloads in a row are a backend
+/// or proxy that cannot serve the stream, and back off like failed connections do. Only the
+/// first reload within `window` (the backoff's stable period) is immediate.
+#[derive(Debug, Clone)]
+pub struct ReloadPacer {
+    window: Duration,
+    last_immediate: Option<Instant>,
+}
+
+impl ReloadPacer {
+    pub fn new(window: Duration) -> Self {
+        Self { window, last_immediate: None }
+    }
+
+    /// A reload is due at `now`: true when it may start at once, false when it should wait for
+    /// the backoff's next delay.
+    pub fn immediate(&mut self, now: Instant) -> bool {
+        if self.last_immediate.is_some_and(|t| now.saturating_duration_since(t) < self.window) {
+            return false;
+        }
+        self.last_immediate = Some(now);
+        true
+    }
+}
+
+/// A seed for jitter, different per process and start.
+pub(crate) fn seed() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1)
+        ^ u64::from(std::process::id()) << 32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_first_reload_in_a_window_is_immediate() {
+        let t0 = Instant::now();
+        let mut p = ReloadPacer::new(Duration::from_secs(60));
+        assert!(p.immediate(t0));
+        assert!(!p.immediate(t0 + Duration::from_millis(1)));
+        assert!(!p.immediate(t0 + Duration::from_secs(59)));
+        assert!(p.immediate(t0 + Duration::from_secs(60)), "a reload a minute later is quick again");
+        assert!(!p.immediate(t0 + Duration::from_secs(61)));
+    }
 
     #[test]
     fn delays_grow_to_the_cap_with_full_jitter_and_reset_after_a_stable_minute() {

@@ -236,13 +236,14 @@ impl Default for WindowConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CityConfig {
-    /// `embedded:helsinki`, `generated:N`, `none`, or a path to an `.osm.pbf` file.
+    /// `embedded:helsinki`, `generated:N`, `none`, or a path to an OSM (`.osm.pbf`, `.osm`,
+    /// `.osm.gz`, `.osm.bz2`) or GeoJSON file.
     pub source: String,
     /// Display name; the source's name when empty.
     pub name: String,
     pub level_height_m: f32,
     pub tile_size_m: f64,
-    /// Format of a file source: auto (by extension), osm (.osm.pbf) or geojson.
+    /// Format of a file source: auto (by extension), osm (PBF or XML, told by content) or geojson.
     pub format: SourceFormat,
     /// CRS of a GeoJSON main source (OSM is always EPSG:4326).
     pub crs: String,
@@ -271,7 +272,7 @@ impl Default for CityConfig {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceFormat {
-    /// `.geojson`/`.json` are GeoJSON, anything else OSM PBF.
+    /// `.geojson`/`.json` are GeoJSON, anything else OSM (PBF or XML, told by content).
     #[default]
     Auto,
     Osm,
@@ -301,7 +302,8 @@ fn default_height_attribute() -> String {
     "height".into()
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// The backend. Its `Debug` shows the token as `<redacted>` and the URL without its secrets.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeedConfig {
     /// Backend base URL; empty runs the simulator in-process.
@@ -310,6 +312,42 @@ pub struct FeedConfig {
     pub token: String,
     /// Extra trusted CA certificates (PEM) for an https:// backend with a private CA.
     pub ca_file: String,
+    /// Largest snapshot accepted, MiB; a larger one is refused and counted.
+    pub max_snapshot_mib: u32,
+    /// Largest stream line or event (its `data:` lines together) accepted, MiB.
+    pub max_event_mib: u32,
+    /// Largest camera still body accepted, MiB.
+    pub max_still_mib: u32,
+    /// Most pixels of a camera still, millions, checked from its header before decoding.
+    pub max_still_megapixels: u32,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            token: String::new(),
+            ca_file: String::new(),
+            max_snapshot_mib: 256,
+            max_event_mib: 4,
+            max_still_mib: 16,
+            max_still_megapixels: 16,
+        }
+    }
+}
+
+impl fmt::Debug for FeedConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FeedConfig")
+            .field("url", &crate::redact::redact_url(&self.url))
+            .field("token", &if self.token.is_empty() { "" } else { "<redacted>" })
+            .field("ca_file", &self.ca_file)
+            .field("max_snapshot_mib", &self.max_snapshot_mib)
+            .field("max_event_mib", &self.max_event_mib)
+            .field("max_still_mib", &self.max_still_mib)
+            .field("max_still_megapixels", &self.max_still_megapixels)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -533,6 +571,16 @@ impl Config {
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return invalid("feed.url", "must start with http:// or https://".into());
         }
+        for (field, value, max) in [
+            ("feed.max_snapshot_mib", self.feed.max_snapshot_mib, 16384),
+            ("feed.max_event_mib", self.feed.max_event_mib, 1024),
+            ("feed.max_still_mib", self.feed.max_still_mib, 1024),
+            ("feed.max_still_megapixels", self.feed.max_still_megapixels, 256),
+        ] {
+            if !(1..=max).contains(&value) {
+                return invalid(field, format!("must be 1..={max}, got {value}"));
+            }
+        }
         if !(self.camera.distance_m == 0.0 || (10.0..=1_000_000.0).contains(&self.camera.distance_m)) {
             return invalid(
                 "camera.distance_m",
@@ -611,7 +659,7 @@ pub enum CitySource {
     Generated(usize),
     /// Ground only.
     None,
-    /// An `.osm.pbf` file.
+    /// An OSM or GeoJSON file.
     File(PathBuf),
 }
 
@@ -680,6 +728,7 @@ mod tests {
             ("[window]\nwidth = 10\n", "window.width"),
             ("[city]\nsource = \"generated:lots\"\n", "city.source"),
             ("[feed]\nurl = \"ftp://x\"\n", "feed.url"),
+            ("[feed]\nmax_event_mib = 0\n", "feed.max_event_mib"),
             ("[basemap]\nurl = \"http://tiles/{z}/{x}.png\"\n", "basemap.url"),
             ("[basemap]\ngrid = \"utm\"\n", "utm"),
             ("[[city.layers]]\npath = \"a.geojson\"\nkind = \"roads\"\ncrs = \"WGS84\"\n", "city.layers.crs"),
@@ -692,6 +741,16 @@ mod tests {
             let err = Config::parse(text, Path::new("my.toml")).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains(needle), "{text:?} gave {err:?}");
         }
+    }
+
+    #[test]
+    fn feed_debug_shows_no_token() {
+        let c =
+            Config::parse("[feed]\nurl = \"https://u:pw@feed/?token=q\"\ntoken = \"s3cret\"\n", Path::new("x.toml"))
+                .unwrap_or_default();
+        let shown = format!("{c:?}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(!shown.contains("s3cret") && !shown.contains("pw") && !shown.contains("=q"), "{shown}");
     }
 
     #[test]

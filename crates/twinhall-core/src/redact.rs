@@ -1,20 +1,25 @@
 //! Redaction of secrets in URLs before they reach a log or the screen.
 
-/// A URL with any user:password and secret-looking query values removed, for logs and screens.
+/// A URL with any user:password, secret-looking query values and its `#fragment` removed, for
+/// logs and screens. A fragment never reaches the server but often carries a token
+/// (`#access_token=...`), so all of it is replaced with `***`.
 pub fn redact_url(url: &str) -> String {
     let (scheme, rest) = match url.split_once("://") {
         Some((s, r)) => (format!("{s}://"), r),
         None => (String::new(), url),
     };
-    let (authority, path) = match rest.find(['/', '?', '#']) {
-        Some(i) => rest.split_at(i),
+    // User info ends at the last `@` before the path, even when an unencoded `#` or `?` in a
+    // password would otherwise seem to end the authority first.
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (user_info, rest) = match rest[..authority_end].rfind('@') {
+        Some(i) => ("***@", &rest[i + 1..]),
+        None => ("", rest),
+    };
+    let (rest, fragment) = match rest.split_once('#') {
+        Some((r, _)) => (r, "#***"),
         None => (rest, ""),
     };
-    let host = match authority.rsplit_once('@') {
-        Some((_, host)) => format!("***@{host}"),
-        None => authority.to_owned(),
-    };
-    let path = match path.split_once('?') {
+    let rest = match rest.split_once('?') {
         Some((p, query)) => {
             let q: Vec<String> = query
                 .split('&')
@@ -25,9 +30,9 @@ pub fn redact_url(url: &str) -> String {
                 .collect();
             format!("{p}?{}", q.join("&"))
         }
-        None => path.to_owned(),
+        None => rest.to_owned(),
     };
-    format!("{scheme}{host}{path}")
+    format!("{scheme}{user_info}{rest}{fragment}")
 }
 
 fn is_secret_key(k: &str) -> bool {
@@ -53,5 +58,26 @@ mod tests {
             redact_url("https://tiles.example.cn/vec_w/wmts?x=1&tk=abc123"),
             "https://tiles.example.cn/vec_w/wmts?x=1&tk=***"
         );
+    }
+
+    #[test]
+    fn fragments_lose_their_secrets() {
+        assert_eq!(
+            redact_url("https://wall.example/cb#access_token=eyJhbGci.x.y&state=1"),
+            "https://wall.example/cb#***"
+        );
+        assert_eq!(redact_url("https://h/p?x=1&token=abc#frag?token=def"), "https://h/p?x=1&token=***#***");
+        assert_eq!(redact_url("http://u:p@h#t0ken"), "http://***@h#***");
+        assert_eq!(redact_url("https://h/p"), "https://h/p", "no fragment, none added");
+        for url in [
+            "https://h/#eyJhbGciOiJIUzI1NiJ9",
+            "https://h/p#a?b=sekrit",
+            "rtsp://u:pw@cam#x",
+            "rtsp://admin:pw#sekrit@10.0.0.5:554/s1",
+            "rtsp://admin:pw?sekrit@10.0.0.5/s1",
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains("eyJ") && !shown.contains("sekrit") && !shown.contains("pw"), "{shown}");
+        }
     }
 }
