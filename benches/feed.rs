@@ -11,7 +11,7 @@ use twinhall::city::City;
 use twinhall::feed::{ClientEvent, FeedData, FeedLink, FeedMarker, FeedStatus, LinkState, MarkerAssets, MarkerIndex};
 use twinhall_core::LonLat;
 use twinhall_core::config::CitySource;
-use twinhall_core::protocol::{Batch, Snapshot, UnitKind};
+use twinhall_core::protocol::{Batch, Snapshot};
 use twinhall_core::sim::{SimConfig, Simulation};
 
 fn ms(d: Duration) -> f64 {
@@ -40,7 +40,7 @@ fn respawn_markers(
             let p = city.model.frame.to_local(LonLat::new(u.lon, u.lat));
             let t = Transform::from_xyz(p[0] as f32, 4.0, -p[1] as f32)
                 .with_rotation(Quat::from_rotation_y(-u.heading_deg.to_radians()));
-            let mesh = if matches!(u.kind, UnitKind::GridWorker | UnitKind::Volunteer) { &a.walker } else { &a.unit };
+            let mesh = if u.kind.walks() { &a.walker } else { &a.unit };
             let m = &a.unit_colours[twinhall::feed::unit_colour(u.kind)];
             let e = commands
                 .spawn((
@@ -74,6 +74,7 @@ fn feed_app(city: &Arc<twinhall_core::CityModel>, in_place: bool) -> (App, cross
         embedded: false,
         last_data: None,
         malformed: 0,
+        refused: 0,
     });
     (app, tx)
 }

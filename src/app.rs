@@ -19,6 +19,8 @@ pub fn build(settings: Settings, city: City) -> App {
     let window = &settings.config.window;
     let root = project_root();
     let mut app = App::new();
+    // An error a system returns is logged once per cause; the wall never goes down for one.
+    app.set_error_handler(crate::errors::log_once);
     // Bevy reads only assets/; the shaders, briefing scenes and config folders are sources too.
     for source in ["shaders", "scenes", "config"] {
         let dir = root.join(source).to_string_lossy().into_owned();

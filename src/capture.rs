@@ -1,4 +1,6 @@
-//! `--screenshot PATH --frames N`: render N frames, save the window as PNG, exit 0.
+//! `--screenshot PATH --frames N`: render N frames, save the window as PNG, exit 0. With
+//! `--focus`, the N frames count from when the hub has focused and analysed the incident (at
+//! most [`FOCUS_WAIT`] later), so the picture shows it.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,8 @@ use crate::{AppSystems, Settings};
 
 /// Frames to wait for the capture after asking for it before giving up.
 const CAPTURE_GRACE_FRAMES: u32 = 600;
+/// Longest wait for `--focus` before the frames count anyway.
+const FOCUS_WAIT: std::time::Duration = std::time::Duration::from_secs(90);
 
 #[derive(Resource, Debug)]
 struct CapturePlan {
@@ -29,7 +33,23 @@ fn plan_capture(mut commands: Commands, settings: Res<Settings>) {
     }
 }
 
-fn request_capture(mut commands: Commands, mut plan: ResMut<CapturePlan>, mut exit: MessageWriter<AppExit>) {
+fn request_capture(
+    mut commands: Commands,
+    mut plan: ResMut<CapturePlan>,
+    settings: Res<Settings>,
+    analysis: Option<Res<crate::hub::FocusAnalysis>>,
+    mut started: Local<Option<std::time::Instant>>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let started = *started.get_or_insert_with(std::time::Instant::now);
+    let focus_wanted = !settings.config.hub.focus.is_empty();
+    let focused = analysis.is_some_and(|a| a.incident_id.is_some() && a.computed_at.is_some());
+    if focus_wanted && !focused && plan.rendered == 0 {
+        if started.elapsed() < FOCUS_WAIT {
+            return;
+        }
+        warn!("--focus: nothing focused after {} s; capturing anyway", FOCUS_WAIT.as_secs());
+    }
     plan.rendered += 1;
     if !plan.requested && plan.rendered >= plan.frames {
         plan.requested = true;

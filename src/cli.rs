@@ -13,7 +13,7 @@ pub struct Cli {
     /// Backend feed base URL (overrides feed.url); without it the simulated city runs in-process.
     #[arg(long, value_name = "URL")]
     pub feed: Option<String>,
-    /// City to load: embedded:helsinki, generated:N, none, or an .osm.pbf file (overrides city.source).
+    /// City to load: embedded:helsinki, generated:N, none, or an .osm.pbf, .osm, .osm.gz, .osm.bz2 or .geojson file (overrides city.source).
     #[arg(long, value_name = "SOURCE")]
     pub city: Option<String>,
     /// Window size in physical pixels, e.g. 1920x1080.
@@ -50,7 +50,7 @@ pub struct Cli {
 pub enum Command {
     /// Print a JSON summary of a city file (counts of buildings, roads, areas, POIs, rejects).
     CityInfo {
-        /// An .osm.pbf file, embedded:helsinki or generated:N.
+        /// An .osm.pbf, .osm, .osm.gz, .osm.bz2 or .geojson file, embedded:helsinki or generated:N.
         file: String,
     },
 }

@@ -11,6 +11,7 @@ pub mod camera;
 pub mod capture;
 pub mod city;
 pub mod cli;
+pub mod errors;
 pub mod feed;
 pub mod hub;
 pub mod overlays;

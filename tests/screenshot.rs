@@ -7,8 +7,12 @@ use std::process::Command;
 const W: u32 = 960;
 const H: u32 = 540;
 
-fn xvfb_run() -> Option<PathBuf> {
-    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("xvfb-run")).find(|p| p.is_file())
+/// `xvfb-run` on the PATH: `.ci/setup` installs it, so a machine without it fails the test
+/// rather than passing it unrun.
+fn xvfb_run() -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|path| path.to_str()?.split(':').map(|d| Path::new(d).join("xvfb-run")).find(|p| p.is_file()))
+        .expect("xvfb-run is not installed: run `bash .ci/setup` (Debian package xvfb) to render these tests")
 }
 
 fn render(xvfb: &Path, out: &Path, extra: &[&str]) -> image::RgbImage {
@@ -37,10 +41,7 @@ fn city_like(p: &image::Rgb<u8>) -> bool {
 
 #[test]
 fn screenshot_shows_the_demo_city() {
-    let Some(xvfb) = xvfb_run() else {
-        eprintln!("SKIPPED: xvfb-run is not installed (.ci/run installs it, so CI never skips)");
-        return;
-    };
+    let xvfb = xvfb_run();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("shots-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let city = render(&xvfb, &dir.join("city.png"), &[]);
@@ -75,5 +76,27 @@ fn screenshot_shows_the_demo_city() {
     let (icons, icons_empty) = (cyan(&city), cyan(&empty));
     eprintln!("camera-icon pixels: {icons} with the feed, {icons_empty} without");
     assert!(icons > 2000 && icons > icons_empty * 5, "no camera icons on the wall: {icons} vs {icons_empty}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Orange-red: the focus ring's colour (the night style has none of it; severity icons are
+/// redder or more orange).
+fn ring_like(p: &image::Rgb<u8>) -> bool {
+    let [r, g, b] = p.0;
+    r > 200 && (45..=100).contains(&g) && b < 40
+}
+
+#[test]
+fn focusing_an_incident_draws_its_ring() {
+    let xvfb = xvfb_run();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hub-shots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    // The frames count from when the hub has focused and analysed the incident.
+    let focused = render(&xvfb, &dir.join("focus.png"), &["--focus", "auto"]);
+    let plain = render(&xvfb, &dir.join("plain.png"), &[]);
+    let ring = view_pixels(&focused).filter(|p| ring_like(p)).count();
+    let ring_plain = view_pixels(&plain).filter(|p| ring_like(p)).count();
+    eprintln!("ring pixels: {ring} focused, {ring_plain} not");
+    assert!(ring > 400 && ring > ring_plain * 5, "no focus ring: {ring} vs {ring_plain}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -116,11 +116,17 @@ async fn load_tile(source: &TileSource, cache: Option<&Path>, client: &reqwest::
         if !response.status().is_success() {
             return fail(format!("GET {shown}: HTTP {}", response.status()));
         }
-        match response.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => return fail(format!("GET {shown}: {}", without_url(&e))),
+        match read_capped(response, MAX_TILE_BYTES).await {
+            Ok(b) => b,
+            Err(e) => return fail(format!("GET {shown}: {e}")),
         }
     } else {
+        match tokio::fs::metadata(&address).await {
+            Ok(m) if m.len() > MAX_TILE_BYTES as u64 => {
+                return fail(format!("{shown}: {} bytes, over the tile limit of {MAX_TILE_BYTES}", m.len()));
+            }
+            _ => {}
+        }
         match tokio::fs::read(&address).await {
             Ok(b) => b,
             Err(e) => return fail(format!("{shown}: {e}")),
@@ -155,11 +161,34 @@ fn without_url(e: &reqwest::Error) -> String {
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
-    let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?.to_rgba8();
-    if img.width() == 0 || img.height() == 0 || img.width() > 4096 || img.height() > 4096 {
-        return Err(format!("unusable size {}x{}", img.width(), img.height()));
+/// Largest tile body read, bytes (a 512 px PNG tile is well under 1 MiB).
+const MAX_TILE_BYTES: usize = 8 << 20;
+/// Largest tile side, pixels.
+const MAX_TILE_SIDE: u32 = 4096;
+
+/// Reads a body up to `max` bytes: refused up front when its declared length is over, and as
+/// soon as what arrives goes over.
+async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+    if let Some(n) = response.content_length().filter(|n| *n > max as u64) {
+        return Err(format!("{n} bytes declared, over the tile limit of {max}"));
     }
+    let mut out = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| without_url(&e))? {
+        if out.len() + chunk.len() > max {
+            return Err(format!("over the tile limit of {max} bytes; refused"));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// Decodes a tile, its size checked from the header before any pixel is decoded.
+fn decode(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
+    let (w, h) = twinhall_client::still::still_dimensions(bytes).map_err(|e| e.to_string())?;
+    if w == 0 || h == 0 || w > MAX_TILE_SIDE || h > MAX_TILE_SIDE {
+        return Err(format!("unusable size {w}x{h} (at most {MAX_TILE_SIDE} per side); not decoded"));
+    }
+    let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?.to_rgba8();
     Ok((img.width(), img.height(), img.into_raw()))
 }
 
@@ -172,5 +201,45 @@ async fn store(path: &Path, bytes: &[u8]) {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     if tokio::fs::write(&tmp, bytes).await.is_ok() && tokio::fs::rename(&tmp, path).await.is_err() {
         let _ = tokio::fs::remove_file(&tmp).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    /// A PNG that claims `w` x `h` pixels: its signature and header only.
+    fn png_header(w: u32, h: u32) -> Vec<u8> {
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = b"IHDR".to_vec();
+        chunk.extend_from_slice(&w.to_be_bytes());
+        chunk.extend_from_slice(&h.to_be_bytes());
+        chunk.extend_from_slice(&[8, 6, 0, 0, 0]);
+        out.extend_from_slice(&13u32.to_be_bytes());
+        out.extend_from_slice(&chunk);
+        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn a_huge_tile_is_refused_from_its_header_and_a_real_one_decodes() {
+        let err = super::decode(&png_header(11_000, 11_000)).expect_err("refused");
+        assert!(err.contains("11000x11000") && err.contains("not decoded"), "{err}");
+        let mut png = Vec::new();
+        image::RgbaImage::from_pixel(256, 256, image::Rgba([10, 20, 30, 255]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .expect("encode");
+        let (w, h, rgba) = super::decode(&png).expect("a real tile decodes");
+        assert_eq!((w, h, rgba.len()), (256, 256, 256 * 256 * 4));
+        assert!(super::decode(b"<html>502 Bad Gateway</html>").is_err());
     }
 }

@@ -17,7 +17,7 @@ pub struct MarkerAssets {
     pub walker: Handle<Mesh>,
     pub incident: Handle<Mesh>,
     pub camera: Handle<Mesh>,
-    pub unit_colours: [Handle<StandardMaterial>; 5],
+    pub unit_colours: [Handle<StandardMaterial>; 6],
     pub severity: [Handle<StandardMaterial>; 4],
     pub closed: Handle<StandardMaterial>,
     pub camera_on: Handle<StandardMaterial>,
@@ -65,6 +65,7 @@ fn make_marker_assets(
             flat(0.95, 0.95, 0.95),
             flat(0.3, 0.95, 0.45),
             flat(1.0, 0.85, 0.2),
+            flat(0.3, 0.95, 1.0),
         ],
         severity: [flat(0.3, 0.6, 1.0), flat(1.0, 0.85, 0.1), flat(1.0, 0.55, 0.1), flat(1.0, 0.1, 0.1)],
         closed: flat(0.45, 0.48, 0.52),
@@ -82,6 +83,7 @@ pub fn unit_colour(kind: UnitKind) -> usize {
         UnitKind::Ambulance => 2,
         UnitKind::GridWorker => 3,
         UnitKind::Volunteer => 4,
+        UnitKind::Drone => 5,
     }
 }
 
@@ -161,7 +163,7 @@ pub fn update_markers(
     for slot in data.units.take_dirty() {
         let stale = data.units.is_stale(slot);
         let want = data.units.slot(slot).map(|u| {
-            let walker = matches!(u.kind, UnitKind::GridWorker | UnitKind::Volunteer);
+            let walker = u.kind.walks();
             let t = Transform::from_translation(place(&city, u.lon, u.lat, 4.0))
                 .with_rotation(Quat::from_rotation_y(-u.heading_deg.to_radians()));
             let mesh = if walker { &a.walker } else { &a.unit };

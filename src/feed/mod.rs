@@ -39,8 +39,10 @@ pub struct FeedStatus {
     pub embedded: bool,
     /// When the last snapshot or batch arrived.
     pub last_data: Option<Instant>,
-    /// Messages skipped as malformed, so far.
+    /// Messages and stream lines skipped as malformed, so far.
     pub malformed: u64,
+    /// Snapshots, stream events and stills refused for their size, so far.
+    pub refused: u64,
 }
 
 impl FeedStatus {
@@ -76,6 +78,9 @@ impl FeedStatus {
         let mut line = format!("{} · {}", self.target, self.state_text(lang));
         if self.malformed > 0 {
             line.push_str(&format!(" · {} {}", self.malformed, lang.tr("条异常消息已跳过", "malformed skipped")));
+        }
+        if self.refused > 0 {
+            line.push_str(&format!(" · {} {}", self.refused, lang.tr("项超限数据已拒收", "refused as oversize")));
         }
         line
     }
@@ -125,6 +130,7 @@ fn init_feed_status(mut commands: Commands, settings: Res<Settings>) {
         embedded,
         last_data: None,
         malformed: 0,
+        refused: 0,
     });
 }
 

@@ -17,7 +17,7 @@ fn start_client(mut commands: Commands, settings: Res<Settings>, mut status: Res
     if feed.url.is_empty() {
         return;
     }
-    let mut config = ClientConfig::new(feed.url.clone(), feed.token.clone());
+    let mut config = ClientConfig::new(feed.url.clone(), feed.token.clone()).with_limits(feed);
     if !feed.ca_file.is_empty() {
         match std::fs::read(&feed.ca_file) {
             Ok(pem) => config.ca_pem = Some(pem),

@@ -58,7 +58,12 @@ pub fn ingest_feed(link: Option<Res<FeedLink>>, mut data: ResMut<FeedData>, mut 
     if status.embedded && got && matches!(status.state, LinkState::Stale { .. }) {
         state = Some(LinkState::Live);
     }
-    let malformed = link.client.as_ref().map(|c| twinhall_client::ClientStats::get(&c.stats().malformed)).unwrap_or(0);
+    let stats = link.client.as_ref().map(|c| c.stats());
+    let get = |f: fn(&twinhall_client::ClientStats) -> &std::sync::atomic::AtomicU64| {
+        stats.map(|s| twinhall_client::ClientStats::get(f(s))).unwrap_or(0)
+    };
+    let malformed = get(|s| &s.malformed) + get(|s| &s.odd_lines);
+    let refused = stats.map(|s| s.refused()).unwrap_or(0);
     // Write only on change: a write marks the status changed for every reader.
     if got {
         status.last_data = last_data;
@@ -70,6 +75,9 @@ pub fn ingest_feed(link: Option<Res<FeedLink>>, mut data: ResMut<FeedData>, mut 
     }
     if malformed != status.malformed {
         status.malformed = malformed;
+    }
+    if refused != status.refused {
+        status.refused = refused;
     }
 }
 

@@ -1,5 +1,5 @@
 //! The focused incident in one pass: its surroundings within the radius, every unit ranked by
-//! road travel time (available ones apart from the busy), and the plan filled with the units
+//! travel time (by road; drones in a straight line; available ones apart from the busy), and the plan filled with the units
 //! that arrive first, with units competing incidents need assigned by the stated rule (severity
 //! first, then the least total travel time; `twinhall_core::hub::plans::assign`).
 //!
@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use twinhall_core::LonLat;
 use twinhall_core::hub::plans::{self, Assignment, Candidate, Demand, Shortfall, UnitNeed};
+use twinhall_core::hub::rank::Ranker;
 use twinhall_core::hub::surroundings::{Query as AroundQuery, Surroundings, surroundings};
 use twinhall_core::protocol::{Incident, IncidentStatus, Unit, UnitKind, UnitStatus};
+use twinhall_core::sim::DRONE_SPEED_MPS;
 
 use super::{HubContext, HubPlans, HubState};
 use crate::city::City;
@@ -89,6 +91,24 @@ pub fn travel_factor(kind: UnitKind) -> f32 {
     }
 }
 
+/// Each unit's travel time to `target`, seconds: by road for those that drive or walk (one
+/// sweep of the ranker for all), in a straight line at cruising speed for drones.
+pub fn unit_times(ranker: &Ranker, target: [f64; 2], units: &[(u32, &Unit, [f64; 2])]) -> Vec<Option<f32>> {
+    let positions: Vec<[f64; 2]> = units.iter().map(|(_, _, p)| *p).collect();
+    let road = ranker.times_to(target, &positions);
+    units
+        .iter()
+        .zip(road)
+        .map(|((_, u, p), t)| {
+            if u.kind.flies() {
+                Some((twinhall_core::frame::distance(*p, target) / f64::from(DRONE_SPEED_MPS)) as f32)
+            } else {
+                t.map(|t| t * travel_factor(u.kind))
+            }
+        })
+        .collect()
+}
+
 /// Whether a unit can be sent now.
 pub fn is_available(u: &Unit, stale: bool) -> bool {
     !stale && u.incident_id.is_none() && matches!(u.status, UnitStatus::Available | UnitStatus::Patrolling)
@@ -147,8 +167,7 @@ pub fn compute(
     // Every unit, ranked by road time to this incident.
     let units: Vec<(u32, &Unit, [f64; 2])> =
         data.units.iter().map(|(slot, u)| (slot, u, frame.to_local(LonLat::new(u.lon, u.lat)))).collect();
-    let positions: Vec<[f64; 2]> = units.iter().map(|(_, _, p)| *p).collect();
-    let times = ranker.times_to(center, &positions);
+    let times = unit_times(ranker, center, &units);
     let mut ranked: Vec<RankedUnit> = units
         .iter()
         .zip(&times)
@@ -157,7 +176,7 @@ pub fn compute(
             name: u.name.clone(),
             kind: u.kind,
             status: u.status,
-            time_s: t.map(|t| t * travel_factor(u.kind)),
+            time_s: *t,
             straight_m: twinhall_core::frame::distance(*p, center),
             available: is_available(u, data.units.is_stale(*slot)),
             busy_with: u.incident_id.clone(),
@@ -191,9 +210,7 @@ pub fn compute(
                 .iter()
                 .zip(times)
                 .filter(|((slot, u, _), _)| is_available(u, data.units.is_stale(*slot)))
-                .filter_map(|((_, u, _), t)| {
-                    t.map(|t| Candidate { unit_id: u.id.clone(), kind: u.kind, time_s: t * travel_factor(u.kind) })
-                })
+                .filter_map(|((_, u, _), t)| t.map(|t| Candidate { unit_id: u.id.clone(), kind: u.kind, time_s: t }))
                 .collect()
         };
         let mut demands = vec![Demand {
@@ -210,7 +227,7 @@ pub fn compute(
         for other in others.into_iter().take(MAX_COMPETING) {
             let Some(p) = plans.find(other.category, other.severity) else { continue };
             let at = frame.to_local(LonLat::new(other.lon, other.lat));
-            let t = ranker.times_to(at, &positions);
+            let t = unit_times(ranker, at, &units);
             demands.push(Demand {
                 incident_id: other.id.clone(),
                 severity: other.severity,

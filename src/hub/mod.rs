@@ -417,6 +417,30 @@ mod tests {
         for k in ["reported", "recommendation", "order_sent", "answer"] {
             assert!(kinds.iter().any(|x| x == k), "timeline has {k}: {kinds:?}");
         }
+
+        // The report: an HTML file with the incident, the order and its units, and the timeline.
+        let reports = dir.join("reports");
+        app.insert_resource(report::ReportDir(reports.clone()));
+        app.world_mut().write_message(report::ExportReport(id.clone()));
+        run_until(&mut app, "the report file", 10, |_| {
+            std::fs::read_dir(&reports).is_ok_and(|mut d| d.next().is_some())
+        });
+        let html_path = std::fs::read_dir(&reports)
+            .expect("reports dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "html"))
+            .expect("an HTML report");
+        let html = std::fs::read_to_string(&html_path).expect("read the report");
+        let title = &app.world().resource::<FeedData>().incidents.get(&id).expect("incident").title;
+        assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"), "a whole document");
+        for needle in [id.as_str(), title.as_str(), mine[0].order_id.as_str(), "已受理", "<h2>时间线 · Timeline</h2>"]
+        {
+            assert!(html.contains(needle), "the report has {needle}");
+        }
+        let unit_name = &app.world().resource::<FocusAnalysis>().unit(&units[0]).expect("ranked").name;
+        assert!(html.contains(unit_name.as_str()), "the report names unit {unit_name}");
+        assert!(html.matches("<tr><td>").count() >= kinds.len() + units.len(), "timeline and unit rows");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -1,19 +1,21 @@
 //! The hub on screen (egui): the incident list with filters and counts, the focused incident
 //! (plan and recommended units with swaps, one-action dispatch, order states, units by road
-//! time, surroundings, timeline), the video tiles of the cameras that see it (stills refreshed
-//! every 2 s) and the undo bar.
+//! time, surroundings, timeline), the video tiles of the drones over it and the cameras that
+//! see it (stills refreshed every 2 s) and the undo bar.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use crossbeam_channel::Receiver;
+use twinhall_core::aerial::{AerialScene, AerialShot, aerial_jpeg};
 use twinhall_core::config::Lang;
 use twinhall_core::hub::journal::OrderStatus;
 use twinhall_core::protocol::{
-    DispatchRequest, EntityKind, FacilityKind, Incident, IncidentCategory, IncidentStatus, now_ms,
+    DispatchRequest, EntityKind, FacilityKind, Incident, IncidentCategory, IncidentStatus, UnitStatus, now_ms,
 };
 
 use super::analysis::RankedUnit;
@@ -21,8 +23,9 @@ use super::dispatch::{OutboxError, RequestDispatch};
 use super::report::ExportReport;
 use super::{DispatchTiming, FocusAnalysis, FocusIncident, HubOutbox, HubState, UndoBar};
 use crate::Settings;
+use crate::city::City;
 use crate::feed::{FeedData, FeedLink};
-use crate::overlays::{FeedRef, Selection, request_still, severity_rgb, text};
+use crate::overlays::{FeedRef, Selection, request_image, request_still, severity_rgb, text};
 use crate::ui::panel::{PanelSystems, ViewRect};
 
 /// How often the video tiles refresh while an incident is focused.
@@ -34,6 +37,44 @@ const MAX_TILES: usize = 6;
 #[derive(Resource, Default)]
 struct VideoTiles {
     tiles: HashMap<String, Tile>,
+}
+
+/// What a video tile shows: a camera that sees the incident, or a drone hovering over it.
+struct TileSource {
+    id: String,
+    caption: String,
+    drone: bool,
+}
+
+/// Starts loading a drone's aerial still: from the backend, or drawn in-process from the city
+/// for the embedded feed (the scene built once, on the first drone).
+fn request_aerial(
+    id: &str,
+    data: &FeedData,
+    city: &City,
+    link: Option<&FeedLink>,
+    scene: &mut Option<Arc<AerialScene>>,
+) -> Option<Receiver<Result<egui::ColorImage, String>>> {
+    let drone = data.units.get(id)?;
+    let path = Some(drone.snapshot_url.clone())
+        .filter(|u| u.starts_with('/'))
+        .unwrap_or_else(|| format!("/v1/units/{id}/snapshot.jpg"));
+    let draw = if link.and_then(|l| l.client.as_ref()).is_some() {
+        None
+    } else {
+        let scene = scene.get_or_insert_with(|| Arc::new(AerialScene::new(&city.model))).clone();
+        let shot = AerialShot::of(
+            drone,
+            &city.model.frame,
+            data.incidents.iter().map(|(_, i)| i),
+            data.units.iter().map(|(_, u)| u),
+        );
+        Some((scene, shot))
+    };
+    request_image(&path, link, move || match draw {
+        Some((scene, shot)) => aerial_jpeg(&scene, &shot, now_ms()),
+        None => Err("no backend and no city to draw from".into()),
+    })
 }
 
 #[derive(Default)]
@@ -188,7 +229,7 @@ fn list_section(ui: &mut egui::Ui, lang: Lang, data: &FeedData, state: &mut HubS
         ui.horizontal_wrapped(|ui| {
             for s in IncidentStatus::ALL {
                 let n = open_count(s);
-                let label = format!("{} {n}", if lang == Lang::Zh { s.label_zh() } else { status_en(s) });
+                let label = format!("{} {n}", text::incident_status(s, lang));
                 if ui.selectable_label(state.status == Some(s), label).clicked() {
                     state.status = if state.status == Some(s) { None } else { Some(s) };
                 }
@@ -235,7 +276,7 @@ fn list_section(ui: &mut egui::Ui, lang: Lang, data: &FeedData, state: &mut HubS
                             "{} · {} · {} · {}",
                             text::category(i.category, lang),
                             i.title,
-                            if lang == Lang::Zh { i.status.label_zh() } else { status_en(i.status) },
+                            text::incident_status(i.status, lang),
                             age(i.reported_at, lang)
                         );
                         if ui.selectable_label(focused, line).clicked() {
@@ -251,18 +292,6 @@ fn list_section(ui: &mut egui::Ui, lang: Lang, data: &FeedData, state: &mut HubS
     });
 }
 
-pub fn status_en(s: IncidentStatus) -> &'static str {
-    match s {
-        IncidentStatus::Reported => "reported",
-        IncidentStatus::Accepted => "accepted",
-        IncidentStatus::Assigned => "assigned",
-        IncidentStatus::Handling => "handling",
-        IncidentStatus::Feedback => "feedback",
-        IncidentStatus::Review => "review",
-        IncidentStatus::Archived => "archived",
-    }
-}
-
 fn order_colour(s: OrderStatus) -> egui::Color32 {
     match s {
         OrderStatus::Pending => egui::Color32::from_rgb(180, 180, 190),
@@ -272,7 +301,7 @@ fn order_colour(s: OrderStatus) -> egui::Color32 {
     }
 }
 
-fn order_text(s: OrderStatus, lang: Lang) -> &'static str {
+pub(super) fn order_text(s: OrderStatus, lang: Lang) -> &'static str {
     match s {
         OrderStatus::Pending => lang.tr("待应答", "pending"),
         OrderStatus::Accepted => lang.tr("已受理", "accepted"),
@@ -318,7 +347,7 @@ fn focused_section(
         text::category(incident.category, lang),
         lang.tr("等级", "severity"),
         incident.severity,
-        if lang == Lang::Zh { incident.status.label_zh() } else { status_en(incident.status) },
+        text::incident_status(incident.status, lang),
         age(incident.reported_at, lang)
     ));
     if !incident.address.is_empty() || !incident.district.is_empty() {
@@ -682,16 +711,40 @@ fn video_window(
     analysis: Res<FocusAnalysis>,
     view: Res<ViewRect>,
     mut tiles: ResMut<VideoTiles>,
+    city: Res<City>,
+    mut aerial: Local<Option<Arc<AerialScene>>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let lang = settings.lang();
-    let cameras: Vec<_> = analysis.surroundings.cameras_visible.iter().filter(|c| c.online).take(MAX_TILES).collect();
-    if analysis.incident_id.is_none() || cameras.is_empty() {
+    // Drones over the scene first (their view is the widest), then the cameras that see it.
+    let Some(focused) = analysis.incident_id.as_deref() else {
+        tiles.tiles.clear();
+        return Ok(());
+    };
+    let mut sources: Vec<TileSource> = data
+        .units
+        .iter()
+        .map(|(_, u)| u)
+        .filter(|u| u.kind.flies() && u.incident_id.as_deref() == Some(focused) && u.status == UnitStatus::OnScene)
+        .map(|u| TileSource {
+            id: u.id.clone(),
+            caption: format!("{} · {:.0} m", u.name, u.altitude_m.unwrap_or(0.0)),
+            drone: true,
+        })
+        .collect();
+    sources.sort_by(|a, b| a.id.cmp(&b.id));
+    sources.extend(analysis.surroundings.cameras_visible.iter().filter(|c| c.online).map(|c| TileSource {
+        id: c.id.clone(),
+        caption: format!("{} · {:.0} m", c.name, c.distance_m),
+        drone: false,
+    }));
+    sources.truncate(MAX_TILES);
+    if sources.is_empty() {
         tiles.tiles.clear();
         return Ok(());
     }
-    tiles.tiles.retain(|id, _| cameras.iter().any(|c| &c.id == id));
-    for c in &cameras {
+    tiles.tiles.retain(|id, _| sources.iter().any(|c| &c.id == id));
+    for c in &sources {
         let tile = tiles.tiles.entry(c.id.clone()).or_default();
         if let Some(rx) = &tile.pending
             && let Ok(result) = rx.try_recv()
@@ -719,7 +772,11 @@ fn video_window(
         }
         if tile.pending.is_none() && tile.requested.is_none_or(|t| t.elapsed() >= TILE_REFRESH) {
             tile.requested = Some(Instant::now());
-            tile.pending = request_still(&c.id, &data, link.as_deref());
+            tile.pending = if c.drone {
+                request_aerial(&c.id, &data, &city, link.as_deref(), &mut aerial)
+            } else {
+                request_still(&c.id, &data, link.as_deref())
+            };
         }
     }
     egui::Window::new(lang.tr("现场视频", "Scene cameras"))
@@ -729,7 +786,7 @@ fn video_window(
         .collapsible(true)
         .show(&ctx, |ui| {
             egui::Grid::new("hub_tiles").num_columns(3).spacing([4.0, 4.0]).show(ui, |ui| {
-                for (k, c) in cameras.iter().enumerate() {
+                for (k, c) in sources.iter().enumerate() {
                     ui.vertical(|ui| {
                         match tiles.tiles.get(&c.id).and_then(|t| t.texture.as_ref()) {
                             Some(t) => {
@@ -739,7 +796,14 @@ fn video_window(
                                 ui.add_sized([144.0, 96.0], egui::Spinner::new());
                             }
                         }
-                        ui.small(format!("{} · {:.0} m", c.name, c.distance_m));
+                        if c.drone {
+                            ui.small(
+                                egui::RichText::new(format!("✈ {}", c.caption))
+                                    .color(egui::Color32::from_rgb(90, 230, 250)),
+                            );
+                        } else {
+                            ui.small(&c.caption);
+                        }
                     });
                     if k % 3 == 2 {
                         ui.end_row();

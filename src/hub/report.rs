@@ -19,11 +19,20 @@ use crate::overlays::text;
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 pub struct ExportReport(pub String);
 
-/// Where reports go.
-const REPORT_DIR: &str = "reports";
+/// Where reports go (`reports/` under the working directory).
+#[derive(Resource, Clone, Debug)]
+pub struct ReportDir(pub PathBuf);
+
+impl Default for ReportDir {
+    fn default() -> Self {
+        Self(PathBuf::from("reports"))
+    }
+}
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_message::<ExportReport>().add_systems(Update, export.in_set(crate::AppSystems::Capture));
+    app.add_message::<ExportReport>()
+        .init_resource::<ReportDir>()
+        .add_systems(Update, export.in_set(crate::AppSystems::Capture));
 }
 
 fn esc(s: &str) -> String {
@@ -68,9 +77,9 @@ pub fn report_html(
             let ranked = analysis.unit(u);
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(o.order_id.as_deref().unwrap_or(&o.key)),
-                o.status,
+                super::panel::order_text(o.status, zh),
                 esc(&ranked
                     .map(|r| format!("{} {}", text::unit_kind(r.kind, zh), r.name))
                     .unwrap_or_else(|| u.clone())),
@@ -151,6 +160,7 @@ fn export(
     data: Res<FeedData>,
     analysis: Res<FocusAnalysis>,
     outbox: Option<Res<HubOutbox>>,
+    report_dir: Res<ReportDir>,
 ) {
     for ExportReport(id) in messages.read() {
         let Some(incident) = data.incidents.get(id) else {
@@ -165,7 +175,7 @@ fn export(
             None => (Vec::new(), Vec::new()),
         };
         let stem = format!("{}-{}", id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"), now_ms());
-        let dir = PathBuf::from(REPORT_DIR);
+        let dir = report_dir.0.clone();
         let png = format!("{stem}.png");
         let html = report_html(incident, &analysis, &orders, &timeline, &png);
         let html_path = dir.join(format!("{stem}.html"));

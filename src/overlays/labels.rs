@@ -8,11 +8,11 @@ use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
-use twinhall_core::config::Lang;
 use twinhall_core::overlay::declutter::{Candidate, Declutter};
-use twinhall_core::protocol::{EntityKind, FacilityKind, IncidentStatus};
+use twinhall_core::protocol::{EntityKind, FacilityKind};
 
 use super::icons::{CameraClusters, ICON_Y};
+use super::text;
 use super::units::UnitMotions;
 use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, Spatial, local_of, scene_of};
 use crate::Settings;
@@ -122,16 +122,8 @@ fn layout_labels(
     if layers.incidents {
         for (slot, _) in spatial.incidents.within(view.focus, radius).into_iter().take(PER_KIND) {
             let Some(i) = data.incidents.slot(slot) else { continue };
-            let status = i.status.label_zh();
-            let text = if i.status >= IncidentStatus::Feedback || lang == Lang::En {
-                format!(
-                    "{} · {}",
-                    i.title,
-                    if lang == Lang::En { format!("{:?}", i.status) } else { status.to_owned() }
-                )
-            } else {
-                format!("{} · {status}", i.title)
-            };
+            let status = text::incident_status(i.status, lang);
+            let text = format!("{} · {status}", i.title);
             add(EntityKind::Incident, &i.id, 0, scene_of(local_of(&city, i.lon, i.lat), ICON_Y + 4.0), text);
         }
     }

@@ -22,7 +22,7 @@ mod units;
 pub use icons::severity_rgb;
 pub use labels::{LabelLayout, unit_eta_s};
 pub use material::{IconMaterial, RingMaterial};
-pub use panel::request_still;
+pub use panel::{request_image, request_still};
 
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;

@@ -362,42 +362,51 @@ pub fn request_still(
     data: &FeedData,
     link: Option<&FeedLink>,
 ) -> Option<Receiver<Result<egui::ColorImage, String>>> {
+    let camera = data.cameras.get(id)?.clone();
+    let path = Some(camera.snapshot_url.clone())
+        .filter(|u| u.starts_with('/'))
+        .unwrap_or_else(|| format!("/v1/cameras/{id}/snapshot.jpg"));
+    request_image(&path, link, move || {
+        twinhall_core::snapshot_jpeg::camera_jpeg(&camera, now_ms()).map_err(|e| e.to_string())
+    })
+}
+
+/// Fetches an image from the backend at `path` (or, with the embedded feed, draws it with
+/// `draw` on a thread of its own); either way its size is checked from the header and it is
+/// decoded off the main thread, never past the client's pixel limit.
+pub fn request_image(
+    path: &str,
+    link: Option<&FeedLink>,
+    draw: impl FnOnce() -> Result<Vec<u8>, String> + Send + 'static,
+) -> Option<Receiver<Result<egui::ColorImage, String>>> {
     let (tx, rx) = crossbeam_channel::bounded(1);
-    let bytes: Receiver<Result<Vec<u8>, String>> = match link.and_then(|l| l.client.as_ref()) {
-        Some(client) => {
-            let path = data
-                .cameras
-                .get(id)
-                .map(|c| c.snapshot_url.clone())
-                .filter(|u| u.starts_with('/'))
-                .unwrap_or_else(|| format!("/v1/cameras/{id}/snapshot.jpg"));
-            client.fetch(&path)
-        }
+    let stills: Receiver<Result<twinhall_client::still::Still, String>> = match link.and_then(|l| l.client.as_ref()) {
+        Some(client) => client.fetch_still(path),
         None => {
-            let camera = data.cameras.get(id)?.clone();
             let (btx, brx) = crossbeam_channel::bounded(1);
-            std::thread::spawn(move || {
-                let _ =
-                    btx.send(twinhall_core::snapshot_jpeg::camera_jpeg(&camera, now_ms()).map_err(|e| e.to_string()));
-            });
+            std::thread::Builder::new()
+                .name("twinhall-draw-still".into())
+                .spawn(move || {
+                    let still = draw().and_then(|bytes| {
+                        twinhall_client::still::decode_still(&bytes, twinhall_client::DEFAULT_MAX_STILL_PIXELS)
+                            .map_err(|e| e.to_string())
+                    });
+                    let _ = btx.send(still);
+                })
+                .ok()?;
             brx
         }
     };
-    // Decoding happens off the main thread too.
+    // Waiting for the answer happens off the main thread too.
     std::thread::Builder::new()
         .name("twinhall-camera-still".into())
         .spawn(move || {
-            let result = bytes
+            let result = stills
                 .recv_timeout(std::time::Duration::from_secs(20))
                 .map_err(|_| "no answer in 20 s".to_owned())
                 .and_then(|r| r)
-                .and_then(|b| image::load_from_memory(&b).map_err(|e| format!("not an image: {e}")))
-                .map(|img| {
-                    let rgba = img.to_rgba8();
-                    egui::ColorImage::from_rgba_unmultiplied(
-                        [rgba.width() as usize, rgba.height() as usize],
-                        rgba.as_raw(),
-                    )
+                .map(|still| {
+                    egui::ColorImage::from_rgba_unmultiplied([still.width as usize, still.height as usize], &still.rgba)
                 });
             let _ = tx.send(result);
         })
@@ -566,7 +575,7 @@ fn tooltip(
                 format!(
                     "{} · {} · {}",
                     text::category(i.category, lang),
-                    i.status.label_zh(),
+                    text::incident_status(i.status, lang),
                     text::channel(i.channel, lang)
                 ),
             ]

@@ -72,6 +72,7 @@ pub fn kind_rgb(kind: UnitKind) -> [f32; 3] {
         UnitKind::Ambulance => [0.25, 1.0, 0.55],
         UnitKind::GridWorker => [1.0, 0.85, 0.2],
         UnitKind::Volunteer => [0.85, 0.5, 1.0],
+        UnitKind::Drone => [0.3, 0.95, 1.0],
     }
 }
 

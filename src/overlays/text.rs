@@ -2,7 +2,8 @@
 
 use twinhall_core::config::Lang;
 use twinhall_core::protocol::{
-    AreaLevel, EntityKind, FacilityKind, IncidentCategory, ReportChannel, UnitKind, UnitStatus, WarningLevel,
+    AreaLevel, EntityKind, FacilityKind, IncidentCategory, IncidentStatus, ReportChannel, UnitKind, UnitStatus,
+    WarningLevel,
 };
 
 pub fn category(c: IncidentCategory, lang: Lang) -> &'static str {
@@ -27,7 +28,13 @@ pub fn unit_kind(k: UnitKind, lang: Lang) -> &'static str {
         UnitKind::Ambulance => lang.tr("救护车", "ambulance"),
         UnitKind::GridWorker => lang.tr("网格员", "grid worker"),
         UnitKind::Volunteer => lang.tr("志愿者", "volunteer"),
+        UnitKind::Drone => lang.tr("无人机", "drone"),
     }
+}
+
+/// An incident's lifecycle status in the wall's language.
+pub fn incident_status(s: IncidentStatus, lang: Lang) -> &'static str {
+    if lang == Lang::Zh { s.label_zh() } else { s.label_en() }
 }
 
 pub fn unit_status(s: UnitStatus, lang: Lang) -> &'static str {

@@ -10,7 +10,7 @@ use bevy::camera::visibility::NoFrustumCulling;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use twinhall_core::overlay::motion::Motion;
-use twinhall_core::protocol::{UnitKind, UnitStatus};
+use twinhall_core::protocol::UnitStatus;
 
 use super::icons::{ICON_Y, IconLayer, IconMeshes, linear, set_mesh};
 use super::material::{Icon, IconVerts, Shape};
@@ -148,13 +148,20 @@ fn build_units(
         m.motions[s] = Some((u.version, motion));
         let stale = data.units.is_stale(slot);
         let colour = if stale { stale_colour } else { status_colours[u.status as usize] };
-        let walker = matches!(u.kind, UnitKind::GridWorker | UnitKind::Volunteer);
-        let mut icon = Icon::at(
-            scene_of(p, ICON_Y + 2.0),
-            colour,
-            if walker { 10.0 } else { 17.0 },
-            if walker { Shape::Circle } else { Shape::Arrow },
-        );
+        // Drones at their height, with a line down to the ground point under them.
+        let altitude = u.altitude_m.unwrap_or(0.0);
+        let (size, shape) = match u.kind {
+            k if k.walks() => (10.0, Shape::Circle),
+            k if k.flies() => (15.0, Shape::Cross),
+            _ => (17.0, Shape::Arrow),
+        };
+        let mut icon = Icon::at(scene_of(p, ICON_Y + 2.0 + altitude), colour, size, shape);
+        if altitude > 1.0 {
+            lp.push([pos[0], 1.5, -pos[1]]);
+            lp.push([pos[0], ICON_Y + altitude, -pos[1]]);
+            lc.push([colour[0], colour[1], colour[2], 0.25]);
+            lc.push([colour[0], colour[1], colour[2], 0.8]);
+        }
         icon.heading = u.heading_deg.to_radians();
         // Units that stopped reporting are not extrapolated.
         let (vel, moving) = if stale { ([0.0, 0.0], false) } else { (motion.vel, true) };

@@ -51,7 +51,7 @@ fn measure_frame_rate(time: Res<Time>, mut rate: ResMut<FrameRate>) {
 pub fn poi_label(kind: PoiKind, lang: Lang) -> &'static str {
     match kind {
         PoiKind::Camera => lang.tr("视频监控", "CCTV cameras"),
-        PoiKind::Hydrant => lang.tr("消防栓", "Fire hydrants"),
+        PoiKind::Hydrant => lang.tr("消火栓", "Fire hydrants"),
         PoiKind::Hospital => lang.tr("医疗机构", "Hospitals"),
         PoiKind::Police => lang.tr("公安机关", "Police"),
         PoiKind::FireStation => lang.tr("消防站", "Fire stations"),

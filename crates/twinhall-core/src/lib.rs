@@ -3,6 +3,7 @@
 //!
 //! Nothing here depends on Bevy, so these tests build and run in seconds.
 
+pub mod aerial;
 pub mod coast;
 pub mod config;
 pub mod crs;
@@ -18,7 +19,9 @@ pub mod osm;
 pub mod overlay;
 pub mod protocol;
 pub mod redact;
+pub mod ring;
 pub mod routing;
+pub mod rules;
 pub mod sim;
 pub mod snapshot_jpeg;
 pub mod store;

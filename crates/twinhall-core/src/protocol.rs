@@ -93,6 +93,19 @@ impl IncidentStatus {
             Self::Archived => "归档",
         }
     }
+
+    /// The status in English, as the wall shows it with `--lang en`.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Reported => "reported",
+            Self::Accepted => "accepted",
+            Self::Assigned => "assigned",
+            Self::Handling => "handling",
+            Self::Feedback => "feedback",
+            Self::Review => "review",
+            Self::Archived => "archived",
+        }
+    }
 }
 
 /// Incident categories a Chinese city's platform sees.
@@ -233,6 +246,31 @@ pub enum UnitKind {
     Ambulance,
     GridWorker,
     Volunteer,
+    /// 无人机: flies straight at altitude (`Unit::altitude_m`) and carries a camera whose
+    /// aerial still is at `Unit::snapshot_url`.
+    Drone,
+}
+
+impl UnitKind {
+    /// Every kind, in the protocol's order.
+    pub const ALL: [UnitKind; 6] = [
+        UnitKind::PoliceCar,
+        UnitKind::FireEngine,
+        UnitKind::Ambulance,
+        UnitKind::GridWorker,
+        UnitKind::Volunteer,
+        UnitKind::Drone,
+    ];
+
+    /// Moves on foot (slower than the road speeds routing assumes).
+    pub fn walks(self) -> bool {
+        matches!(self, UnitKind::GridWorker | UnitKind::Volunteer)
+    }
+
+    /// Flies straight to its target instead of following the roads.
+    pub fn flies(self) -> bool {
+        self == UnitKind::Drone
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -267,6 +305,12 @@ entity!(
         /// Remaining route as [lon, lat] points, when driving to an incident.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         route: Vec<[f64; 2]>,
+        /// Height above ground in metres, for units that fly (drones).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        altitude_m: Option<f32>,
+        /// Where the unit's own camera still is (a drone's aerial view), as for cameras.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        snapshot_url: String,
     }
 );
 
@@ -514,6 +558,8 @@ mod tests {
             status: UnitStatus::EnRoute,
             incident_id: Some("I-7".into()),
             route: vec![[24.94, 60.17], [24.95, 60.171]],
+            altitude_m: None,
+            snapshot_url: String::new(),
         }
     }
 

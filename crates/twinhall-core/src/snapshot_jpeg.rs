@@ -28,7 +28,7 @@ fn glyph(c: char) -> Option<[u8; 5]> {
     })
 }
 
-fn text(img: &mut RgbImage, x0: u32, y0: u32, s: &str, scale: u32, colour: Rgb<u8>) {
+pub(crate) fn text(img: &mut RgbImage, x0: u32, y0: u32, s: &str, scale: u32, colour: Rgb<u8>) {
     let mut x = x0;
     for c in s.chars() {
         if let Some(rows) = glyph(c) {

@@ -40,12 +40,13 @@ const CATEGORIES: [(IncidentCategory, &str, &str); 9] = [
 
 /// Unit kinds in declaration order, with their names in the file, the Chinese noun and measure
 /// word, and the English noun.
-const UNIT_KINDS: [(UnitKind, &str, &str, &str, &str); 5] = [
+const UNIT_KINDS: [(UnitKind, &str, &str, &str, &str); 6] = [
     (UnitKind::PoliceCar, "police_car", "警车", "辆", "police car"),
     (UnitKind::FireEngine, "fire_engine", "消防车", "辆", "fire engine"),
     (UnitKind::Ambulance, "ambulance", "救护车", "辆", "ambulance"),
     (UnitKind::GridWorker, "grid_worker", "网格员", "名", "grid worker"),
     (UnitKind::Volunteer, "volunteer", "志愿者", "名", "volunteer"),
+    (UnitKind::Drone, "drone", "无人机", "架", "drone"),
 ];
 
 fn kind_rank(kind: UnitKind) -> usize {
