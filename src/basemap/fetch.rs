@@ -5,9 +5,10 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
 use twinhall_core::tiles::{TileId, TileSource};
 
 use crate::settings::redact_url;
@@ -23,6 +24,8 @@ pub enum TileOutcome {
 pub struct TileFetcher {
     requests: Sender<TileId>,
     results: Receiver<TileOutcome>,
+    /// Set once a channel to the worker is found disconnected: the worker is gone.
+    gone: AtomicBool,
 }
 
 const QUEUE: usize = 256;
@@ -68,19 +71,45 @@ impl TileFetcher {
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })
             .map_err(|e| format!("cannot start the tile thread: {e}"))?;
-        Ok(Self { requests: req_tx, results: res_rx })
+        Ok(Self { requests: req_tx, results: res_rx, gone: AtomicBool::new(false) })
     }
 
-    /// Queues a tile; false when the queue is full (ask again later).
+    /// Queues a tile; false when the queue is full (ask again later) or the worker is gone
+    /// (see [`TileFetcher::worker_gone`]).
     pub fn request(&self, id: TileId) -> bool {
         match self.requests.try_send(id) {
             Ok(()) => true,
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => false,
+            Err(TrySendError::Full(_)) => false,
+            Err(TrySendError::Disconnected(_)) => {
+                self.gone.store(true, Ordering::Relaxed);
+                false
+            }
         }
     }
 
     pub fn try_recv(&self) -> Option<TileOutcome> {
-        self.results.try_recv().ok()
+        match self.results.try_recv() {
+            Ok(outcome) => Some(outcome),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                self.gone.store(true, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Whether the worker has stopped (its channels disconnected): no tile will load again, and
+    /// a full queue is not the reason.
+    pub fn worker_gone(&self) -> bool {
+        self.gone.load(Ordering::Relaxed)
+    }
+
+    /// A fetcher whose worker has already stopped, for tests of what the app does then.
+    #[cfg(test)]
+    pub(crate) fn with_stopped_worker() -> Self {
+        let (requests, _) = bounded::<TileId>(QUEUE);
+        let (_, results) = bounded::<TileOutcome>(QUEUE);
+        Self { requests, results, gone: AtomicBool::new(false) }
     }
 
     /// Waits for the next outcome (tests and tools).
@@ -217,16 +246,19 @@ mod tests {
         !crc
     }
 
-    /// A PNG that claims `w` x `h` pixels: its signature and header only.
+    /// A PNG that claims `w` x `h` pixels: its signature, header and an empty data chunk (what a
+    /// reader needs to know the size), no pixels.
     fn png_header(w: u32, h: u32) -> Vec<u8> {
         let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut chunk = b"IHDR".to_vec();
-        chunk.extend_from_slice(&w.to_be_bytes());
-        chunk.extend_from_slice(&h.to_be_bytes());
-        chunk.extend_from_slice(&[8, 6, 0, 0, 0]);
-        out.extend_from_slice(&13u32.to_be_bytes());
-        out.extend_from_slice(&chunk);
-        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+        for chunk in [ihdr, b"IDAT".to_vec(), b"IEND".to_vec()] {
+            out.extend_from_slice(&(chunk.len() as u32 - 4).to_be_bytes());
+            out.extend_from_slice(&chunk);
+            out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        }
         out
     }
 

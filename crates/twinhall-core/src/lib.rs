@@ -26,6 +26,7 @@ pub mod sim;
 pub mod snapshot_jpeg;
 pub mod store;
 pub mod tiles;
+pub mod toml_text;
 
 pub use frame::{LocalFrame, LonLat};
 pub use model::CityModel;

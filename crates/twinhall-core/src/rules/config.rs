@@ -418,8 +418,7 @@ struct RuleTable<'c, 'a, 't, 'i> {
 
 impl Ctx<'_> {
     fn line(&self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len());
-        self.text.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1
+        crate::toml_text::line_of(self.text, offset)
     }
 
     fn invalid(&self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) -> RulesError {
@@ -433,44 +432,8 @@ impl Ctx<'_> {
 
     /// A TOML syntax error; the field is the rule and key on that line, as far as the text shows.
     fn syntax(&self, e: &toml::de::Error) -> RulesError {
-        let mut offset = e.span().map(|s| s.start).unwrap_or(0).min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let start = self.text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let line_text = self.text[start..].lines().next().unwrap_or("");
-        let mut rules = 0usize;
-        let mut section = String::new();
-        for l in self.text[..start].lines() {
-            let header: String = l.split('#').next().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
-            if header == "[[rule]]" {
-                rules += 1;
-            }
-            if header.starts_with('[') {
-                section = header.trim_matches(['[', ']']).to_string();
-            }
-        }
-        let mut field = if section == "rule" || section.starts_with("rule.") {
-            format!("rule[{}]{}", rules.saturating_sub(1), section.strip_prefix("rule").unwrap_or(""))
-        } else {
-            section
-        };
-        if let Some((key, _)) = line_text.split_once('=') {
-            let key = key.trim().trim_matches('"');
-            if !key.is_empty() && !key.starts_with('[') && !key.starts_with('#') {
-                field = if field.is_empty() { key.to_string() } else { format!("{field}.{key}") };
-            }
-        }
-        if field.is_empty() {
-            field = "(file)".into();
-        }
-        let message = e.message().trim().replace('\n', " ");
-        RulesError::Syntax {
-            path: self.path.into(),
-            line: self.line(offset),
-            field,
-            message: format!("invalid TOML: {message}"),
-        }
+        let at = crate::toml_text::syntax_at(self.text, "rule", e);
+        RulesError::Syntax { path: self.path.into(), line: at.line, field: at.field, message: at.message }
     }
 
     fn rule(&self, index: usize, value: &Spanned<DeValue<'_>>) -> Result<Rule, RulesError> {
