@@ -75,6 +75,7 @@ fn feed_app(city: &Arc<twinhall_core::CityModel>, in_place: bool) -> (App, cross
         last_data: None,
         malformed: 0,
         refused: 0,
+        no_source: None,
     });
     (app, tx)
 }

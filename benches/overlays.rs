@@ -52,6 +52,7 @@ fn main() {
         last_data: None,
         malformed: 0,
         refused: 0,
+        no_source: None,
     });
     // A wall view over the centre, close enough that every camera has its own icon and labels show.
     let orbit = twinhall::camera::OrbitCamera { focus: Vec3::ZERO, distance_m: 1500.0, pitch: 0.8, heading: 0.3 };

@@ -1,8 +1,6 @@
 //! Builds the full windowed app: Bevy's default plugins configured from the settings, egui, and
 //! every twinhall feature.
 
-use std::path::{Path, PathBuf};
-
 use bevy::asset::io::AssetSourceBuilder;
 use bevy::log::LogPlugin;
 use bevy::prelude::*;
@@ -12,6 +10,7 @@ use bevy_egui::EguiPlugin;
 
 use crate::Settings;
 use crate::city::City;
+use crate::paths::project_root;
 use crate::settings::{ConfigOrigin, redact_url};
 
 /// The windowed app for these settings and this city.
@@ -80,24 +79,4 @@ pub fn build(settings: Settings, city: City) -> App {
     );
     app.insert_resource(settings).insert_resource(city).add_plugins(crate::plugin);
     app
-}
-
-/// The folder holding assets/, shaders/, scenes/ and config/: `TWINHALL_HOME`, else the working
-/// directory or a parent of the executable that has assets/, else the source tree it was built from.
-pub fn project_root() -> PathBuf {
-    if let Some(home) = std::env::var_os("TWINHALL_HOME") {
-        return PathBuf::from(home);
-    }
-    let has_assets = |p: &Path| p.join("assets").is_dir();
-    if let Ok(cwd) = std::env::current_dir()
-        && has_assets(&cwd)
-    {
-        return cwd;
-    }
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(found) = exe.ancestors().skip(1).find(|p| has_assets(p))
-    {
-        return found.to_path_buf();
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -15,6 +15,7 @@ pub mod errors;
 pub mod feed;
 pub mod hub;
 pub mod overlays;
+pub mod paths;
 pub mod settings;
 pub mod theatre;
 pub mod ui;

@@ -38,6 +38,8 @@ pub struct BasemapStats {
     pub from_cache: usize,
     pub failed: usize,
     pub last_error: Option<String>,
+    /// The tile worker has stopped: no more tiles will load.
+    pub worker_gone: bool,
 }
 
 /// The base map's state; present only when a source is configured.
@@ -278,5 +280,51 @@ fn receive_tiles(
                 b.stats.last_error = Some(reason);
             }
         }
+    }
+    // A dead worker would otherwise look like a full queue: tiles asked for and never coming.
+    if b.fetcher.worker_gone() && !b.stats.worker_gone {
+        b.stats.worker_gone = true;
+        error!("base map: the tile worker has stopped; no more tiles will load until the app restarts");
+        b.stats.last_error = Some("the tile worker has stopped".into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use twinhall_core::config::CitySource;
+
+    use super::*;
+
+    #[test]
+    fn a_stopped_tile_worker_shows_in_the_stats_and_is_not_taken_for_a_full_queue() {
+        let city = twinhall_core::generate::generate_city(50, 1, LonLat::new(114.06, 22.54));
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+            .init_asset::<Image>()
+            .init_asset::<Mesh>()
+            .init_asset::<StandardMaterial>()
+            .insert_resource(City { model: Arc::new(city), source: CitySource::Generated(50) })
+            .insert_resource(Basemap {
+                fetcher: TileFetcher::with_stopped_worker(),
+                grid: TileGrid::WebMercator,
+                max_zoom: 18,
+                max_tiles: 64,
+                drawn: HashMap::new(),
+                pending: HashSet::new(),
+                failed: HashSet::new(),
+                wanted: Vec::new(),
+                logged: HashSet::new(),
+                stats: BasemapStats::default(),
+            })
+            .add_systems(Update, receive_tiles);
+        app.update();
+        let stats = app.world().resource::<Basemap>().stats.clone();
+        assert!(stats.worker_gone, "{stats:?}");
+        assert_eq!(stats.last_error.as_deref(), Some("the tile worker has stopped"));
+        assert!(!app.world().resource::<Basemap>().fetcher.request(TileId { z: 1, x: 0, y: 0 }));
+        app.update();
+        assert!(app.world().resource::<Basemap>().stats.worker_gone);
     }
 }

@@ -32,7 +32,7 @@ fn place_models(mut commands: Commands, settings: Res<Settings>, city: Res<City>
     let Some(assets) = assets else {
         return;
     };
-    let root = crate::app::project_root().join("assets");
+    let root = crate::paths::project_root().join("assets");
     for m in &settings.config.models {
         if !root.join(&m.path).is_file() {
             warn!("model `{}` skipped: {} does not exist", m.name, root.join(&m.path).display());

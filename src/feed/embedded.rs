@@ -16,7 +16,7 @@ use twinhall_client::{ClientEvent, LinkState};
 use twinhall_core::protocol::{DispatchOrder, DispatchRequest};
 use twinhall_core::sim::{SimConfig, Simulation};
 
-use super::FeedLink;
+use super::{FeedLink, FeedStatus, NoSource};
 use crate::Settings;
 use crate::city::City;
 
@@ -84,12 +84,25 @@ fn handle_order(sim: &mut Simulation, answered: &mut Answered, order: EmbeddedOr
     let _ = order.reply.send(result);
 }
 
-fn start_embedded_feed(mut commands: Commands, settings: Res<Settings>, city: Res<City>) {
+fn start_embedded_feed(
+    mut commands: Commands,
+    settings: Res<Settings>,
+    city: Res<City>,
+    status: Option<ResMut<FeedStatus>>,
+) {
     if !settings.config.feed.url.is_empty() {
         return;
     }
     if city.model.roads.is_empty() {
-        warn!("embedded feed: the city has no roads, so the simulator has nowhere to put units; no live data");
+        // Logged once (this runs at start-up) and shown in the status bar and banner, which would
+        // otherwise say "connecting" forever.
+        warn!(
+            "embedded feed: the city {} has no roads, so the simulator has nowhere to put units; no live data",
+            city.model.name
+        );
+        if let Some(mut status) = status {
+            status.no_source = Some(NoSource::CityWithoutRoads { city: city.model.name.clone() });
+        }
         return;
     }
     let (tx, rx) = bounded::<ClientEvent>(64);

@@ -43,6 +43,28 @@ pub struct FeedStatus {
     pub malformed: u64,
     /// Snapshots, stream events and stills refused for their size, so far.
     pub refused: u64,
+    /// Why no data will ever come, when that is known (shown instead of the link state).
+    pub no_source: Option<NoSource>,
+}
+
+/// Why a feed will send nothing, so the wall says so rather than "connecting" forever.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoSource {
+    /// The embedded simulator needs roads to place units on; this city has none.
+    CityWithoutRoads { city: String },
+}
+
+impl NoSource {
+    /// The reason in words.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            NoSource::CityWithoutRoads { city } => format!(
+                "{}：{city} {}",
+                lang.tr("无实时数据", "no live data"),
+                lang.tr("没有道路，内置模拟无法运行", "has no roads, so the embedded simulator cannot run")
+            ),
+        }
+    }
 }
 
 impl FeedStatus {
@@ -57,6 +79,9 @@ impl FeedStatus {
 
     /// The state in words.
     pub fn state_text(&self, lang: Lang) -> String {
+        if let Some(reason) = &self.no_source {
+            return reason.text(lang);
+        }
         match &self.state {
             LinkState::Connecting => lang.tr("连接中", "connecting").to_owned(),
             LinkState::Syncing => lang.tr("同步中", "syncing").to_owned(),
@@ -131,6 +156,7 @@ fn init_feed_status(mut commands: Commands, settings: Res<Settings>) {
         last_data: None,
         malformed: 0,
         refused: 0,
+        no_source: None,
     });
 }
 
@@ -195,6 +221,28 @@ mod tests {
         let (again, after) = marker_of(&mut app, "U-00001").expect("still there");
         assert_eq!(entity, again, "updated in place, not respawned");
         assert_ne!(before, after, "the patrolling unit moved");
+    }
+
+    #[test]
+    fn a_city_without_roads_says_so_in_the_status_instead_of_connecting_forever() {
+        let mut city = twinhall_core::generate::generate_city(400, 2, twinhall_core::LonLat::new(114.06, 22.54));
+        city.roads.clear();
+        let mut app = app("", &city);
+        for _ in 0..3 {
+            app.update();
+        }
+        assert!(app.world().get_resource::<FeedLink>().is_none(), "no simulator was started");
+        let status = app.world().resource::<FeedStatus>();
+        assert_eq!(status.no_source, Some(NoSource::CityWithoutRoads { city: city.name.clone() }));
+        assert!(!status.is_live());
+        for (lang, words, connecting) in [(Lang::En, "has no roads", "connecting"), (Lang::Zh, "没有道路", "连接中")]
+        {
+            let line = status.describe(lang);
+            assert!(line.contains(words) && line.contains(&city.name), "{line}");
+            assert!(!line.contains(connecting), "{line}");
+            let banner = status.banner(lang).expect("a banner: nothing live");
+            assert!(banner.contains(words), "{banner}");
+        }
     }
 
     #[test]

@@ -192,6 +192,8 @@ pub struct StatusView {
     pub fps: f32,
     /// Base-map tiles loaded and failed, when a base map is configured.
     pub tiles: Option<(usize, usize)>,
+    /// The base map's tile worker has stopped: no more tiles will load.
+    pub tiles_stopped: bool,
 }
 
 pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
@@ -213,6 +215,12 @@ pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
             if failed > 0 {
                 ui.label(
                     egui::RichText::new(format!("{} {failed}", lang.tr("失败", "failed")))
+                        .color(egui::Color32::from_rgb(255, 170, 60)),
+                );
+            }
+            if s.tiles_stopped {
+                ui.label(
+                    egui::RichText::new(lang.tr("底图加载已停止", "tile loading stopped"))
                         .color(egui::Color32::from_rgb(255, 170, 60)),
                 );
             }
@@ -303,6 +311,7 @@ fn draw_panels(
         mesh_entities: stats.mesh_entities,
         fps: rate.fps,
         tiles: basemap.as_ref().map(|b| (b.stats.loaded, b.stats.failed)),
+        tiles_stopped: basemap.as_ref().is_some_and(|b| b.stats.worker_gone),
     };
     egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
     let mut controls = PanelControls { layers: layers.clone(), style: *style, reset_view: false, fly_to: None };
