@@ -1,32 +1,36 @@
-//! GPU-free core of twinhall: the city model, its import from GIS files, the local metric
-//! frame the scene lives in, mesh building for extruded footprints, and the app configuration.
+//! GPU-free core of twinhall: everything the wall computes that needs no GPU, in folders that
+//! show its parts:
+//!
+//! - `geo/`: where things are (the local metric frame, input CRSs through PROJ and GCJ-02, ring
+//!   geometry, base-map tile grids);
+//! - `city/`: the city model, its import (OSM PBF and XML, GeoJSON, coastlines), extruded meshes,
+//!   the road graph, a generated city for scale work;
+//! - `feed/`: the feed protocol's types, the store every consumer keeps, the stills a backend draws;
+//! - `sim/`: the simulated city behind the reference backend and the embedded feed;
+//! - `overlay/`: the live overlays' logic (spatial index, coverage, clustering, declutter, search);
+//! - `hub/`: the action hub (line of sight, surroundings, ranking, plans, the dispatch journal);
+//! - `rules/`: the tactile hub's warning rules and alerts;
+//! - `config`, `redact`, `toml_text`: the app's configuration, secrets out of URLs, TOML positions.
+//!
+//! The modules of `geo/`, `city/` and `feed/` are also named at the crate root
+//! (`twinhall_core::protocol` is `twinhall_core::feed::protocol`), the paths the code uses.
 //!
 //! Nothing here depends on Bevy, so these tests build and run in seconds.
 
-pub mod aerial;
-pub mod coast;
+pub mod city;
 pub mod config;
-pub mod crs;
-pub mod extrude;
-pub mod frame;
-pub mod gcj02;
-pub mod generate;
-pub mod geojson;
+pub mod feed;
+pub mod geo;
 pub mod hub;
-pub mod load;
-pub mod model;
-pub mod osm;
 pub mod overlay;
-pub mod protocol;
 pub mod redact;
-pub mod ring;
-pub mod routing;
 pub mod rules;
 pub mod sim;
-pub mod snapshot_jpeg;
-pub mod store;
-pub mod tiles;
 pub mod toml_text;
+
+pub use city::{coast, extrude, generate, geojson, load, model, osm, routing};
+pub use feed::{aerial, protocol, snapshot_jpeg, store};
+pub use geo::{crs, frame, gcj02, ring, tiles};
 
 pub use frame::{LocalFrame, LonLat};
 pub use model::CityModel;

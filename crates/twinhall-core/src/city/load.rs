@@ -11,7 +11,7 @@ use crate::osm::{ImportError, OsmOptions, import_osm_path, import_pbf_bytes};
 use crate::{CityModel, LonLat};
 
 /// The Helsinki extract (© OpenStreetMap contributors, ODbL) compiled into the binaries.
-pub const HELSINKI_PBF: &[u8] = include_bytes!("../../../assets/city/helsinki.osm.pbf");
+pub const HELSINKI_PBF: &[u8] = include_bytes!("../../../../assets/city/helsinki.osm.pbf");
 
 /// Loads a city source into a model.
 pub fn load_source(source: &CitySource, config: &CityConfig) -> Result<CityModel, ImportError> {

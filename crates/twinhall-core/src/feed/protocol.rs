@@ -574,7 +574,7 @@ mod tests {
         let text = serde_json::to_string(&batch).expect("serialise");
         assert_eq!(serde_json::from_str::<Batch>(&text).expect("parse"), batch);
         // The examples in docs/feed-protocol.md, as written there.
-        let doc = include_str!("../../../docs/feed-protocol.md");
+        let doc = include_str!("../../../../docs/feed-protocol.md");
         let blocks: Vec<&str> = doc.split("```json").skip(1).filter_map(|b| b.split("```").next()).collect();
         assert_eq!(blocks.len(), 2, "the document has a snapshot and a batch example");
         let snapshot: Snapshot = serde_json::from_str(blocks[0]).expect("the snapshot example parses");
