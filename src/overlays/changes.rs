@@ -4,6 +4,7 @@
 use bevy::prelude::*;
 use twinhall_core::LonLat;
 use twinhall_core::frame::LocalGrid;
+use twinhall_core::protocol::EntityKind;
 
 use super::spatial::Spatial;
 use crate::city::City;
@@ -27,11 +28,22 @@ impl OverlayChanges {
     }
 }
 
-/// Slots whose positions are still to be computed, by kind (in `OverlayChanges` order).
+/// The kinds in the order they take turns (and `OverlayChanges` lists them).
+const KINDS: [EntityKind; 7] = [
+    EntityKind::Incident,
+    EntityKind::Unit,
+    EntityKind::Camera,
+    EntityKind::Facility,
+    EntityKind::SupplyDepot,
+    EntityKind::Sensor,
+    EntityKind::Area,
+];
+
+/// Slots whose positions are still to be computed, by kind (at a kind's place in [`KINDS`]).
 #[derive(Default)]
 pub(super) struct Pending {
-    slots: [Vec<u32>; 7],
-    waiting: [bool; 7],
+    slots: [Vec<u32>; KINDS.len()],
+    waiting: [bool; KINDS.len()],
     /// The kind to look at first next frame: kinds take turns, so a stream of unit reports
     /// never starves the others.
     first: usize,
@@ -66,16 +78,16 @@ pub(super) fn collect_changes(
     let Some(fast) = fast.as_ref() else { return };
     let applied_now = data.is_changed();
     let data = data.bypass_change_detection();
-    let taken = [
-        data.incidents.take_dirty(),
-        data.units.take_dirty(),
-        data.cameras.take_dirty(),
-        data.facilities.take_dirty(),
-        data.supply_depots.take_dirty(),
-        data.sensors.take_dirty(),
-        data.areas.take_dirty(),
-    ];
-    for (k, t) in taken.into_iter().enumerate() {
+    for (k, kind) in KINDS.into_iter().enumerate() {
+        let t = match kind {
+            EntityKind::Incident => data.incidents.take_dirty(),
+            EntityKind::Unit => data.units.take_dirty(),
+            EntityKind::Camera => data.cameras.take_dirty(),
+            EntityKind::Facility => data.facilities.take_dirty(),
+            EntityKind::SupplyDepot => data.supply_depots.take_dirty(),
+            EntityKind::Sensor => data.sensors.take_dirty(),
+            EntityKind::Area => data.areas.take_dirty(),
+        };
         if !t.is_empty() {
             pending.slots[k].extend(t);
             pending.waiting[k] = true;
@@ -90,62 +102,66 @@ pub(super) fn collect_changes(
     } else {
         SLOTS_PER_FRAME
     };
-    let mut done = [false; 7];
+    let mut done = [false; KINDS.len()];
     let l = |lon, lat| fast.to_local(LonLat::new(lon, lat));
     let s = &mut *spatial;
     let defer = applied_now && total <= BULK && !pending.deferred;
     pending.deferred = defer;
     let first = pending.first;
-    for k in (first..7).chain(0..first) {
+    for k in (first..KINDS.len()).chain(0..first) {
         if !pending.waiting[k] {
             continue;
         }
+        let kind = KINDS[k];
         // Areas have no point position: nothing to compute.
-        let n = if k == 6 { pending.slots[k].len() } else { pending.slots[k].len().min(budget) };
+        let n = if kind == EntityKind::Area { pending.slots[k].len() } else { pending.slots[k].len().min(budget) };
         let chunk: Vec<u32> = pending.slots[k].drain(..n).collect();
         budget = budget.saturating_sub(n);
-        let index = match k {
-            0 => Some((&mut s.incidents, data.incidents.slot_count())),
-            1 => Some((&mut s.units, data.units.slot_count())),
-            2 => Some((&mut s.cameras, data.cameras.slot_count())),
-            3 => Some((&mut s.facilities, data.facilities.slot_count())),
-            4 => Some((&mut s.depots, data.supply_depots.slot_count())),
-            5 => Some((&mut s.sensors, data.sensors.slot_count())),
-            _ => None,
-        };
-        if let Some((index, slots)) = index {
-            match k {
-                0 => index.update_positions(&chunk, slots, |j| data.incidents.slot(j).map(|e| l(e.lon, e.lat))),
-                1 => index.update_positions(&chunk, slots, |j| data.units.slot(j).map(|e| l(e.lon, e.lat))),
-                2 => index.update_positions(&chunk, slots, |j| data.cameras.slot(j).map(|e| l(e.lon, e.lat))),
-                3 => index.update_positions(&chunk, slots, |j| data.facilities.slot(j).map(|e| l(e.lon, e.lat))),
-                4 => index.update_positions(&chunk, slots, |j| data.supply_depots.slot(j).map(|e| l(e.lon, e.lat))),
-                _ => index.update_positions(&chunk, slots, |j| data.sensors.slot(j).map(|e| l(e.lon, e.lat))),
-            }
+        match kind {
+            EntityKind::Incident => s.incidents.update_positions(&chunk, data.incidents.slot_count(), |j| {
+                data.incidents.slot(j).map(|e| l(e.lon, e.lat))
+            }),
+            EntityKind::Unit => s
+                .units
+                .update_positions(&chunk, data.units.slot_count(), |j| data.units.slot(j).map(|e| l(e.lon, e.lat))),
+            EntityKind::Camera => s
+                .cameras
+                .update_positions(&chunk, data.cameras.slot_count(), |j| data.cameras.slot(j).map(|e| l(e.lon, e.lat))),
+            EntityKind::Facility => s.facilities.update_positions(&chunk, data.facilities.slot_count(), |j| {
+                data.facilities.slot(j).map(|e| l(e.lon, e.lat))
+            }),
+            EntityKind::SupplyDepot => s.depots.update_positions(&chunk, data.supply_depots.slot_count(), |j| {
+                data.supply_depots.slot(j).map(|e| l(e.lon, e.lat))
+            }),
+            EntityKind::Sensor => s
+                .sensors
+                .update_positions(&chunk, data.sensors.slot_count(), |j| data.sensors.slot(j).map(|e| l(e.lon, e.lat))),
+            EntityKind::Area => {}
         }
         // No grid or layer rebuilds on the frame that applied a batch (that frame is busy
         // enough), unless they were put off last frame too.
         if pending.slots[k].is_empty() && !defer {
-            if let Some(index) = s.kind_mut(k) {
+            if let Some(index) = s.kind_mut(kind) {
                 index.rebuild_grid();
             }
             pending.waiting[k] = false;
             done[k] = true;
             // One kind's layers rebuild per frame, unless this is a bulk load.
             if total <= BULK {
-                pending.first = (k + 1) % 7;
+                pending.first = (k + 1) % KINDS.len();
                 break;
             }
         }
     }
+    let done_kind = |kind: EntityKind| KINDS.iter().position(|k| *k == kind).is_some_and(|k| done[k]);
     let next = OverlayChanges {
-        incidents: done[0],
-        units: done[1],
-        cameras: done[2],
-        facilities: done[3],
-        depots: done[4],
-        sensors: done[5],
-        areas: done[6],
+        incidents: done_kind(EntityKind::Incident),
+        units: done_kind(EntityKind::Unit),
+        cameras: done_kind(EntityKind::Camera),
+        facilities: done_kind(EntityKind::Facility),
+        depots: done_kind(EntityKind::SupplyDepot),
+        sensors: done_kind(EntityKind::Sensor),
+        areas: done_kind(EntityKind::Area),
     };
     if *changes != next {
         *changes = next;

@@ -2,6 +2,7 @@
 
 use bevy::prelude::*;
 use twinhall_core::overlay::spatial::PointGrid;
+use twinhall_core::protocol::EntityKind;
 
 /// One kind's positions by store slot (local metres, computed once per report) and a grid
 /// over them.
@@ -62,15 +63,16 @@ pub struct Spatial {
 
 impl Spatial {
     /// The index of kind `k` in `OverlayChanges` order (areas have none).
-    pub(super) fn kind_mut(&mut self, k: usize) -> Option<&mut KindIndex> {
-        match k {
-            0 => Some(&mut self.incidents),
-            1 => Some(&mut self.units),
-            2 => Some(&mut self.cameras),
-            3 => Some(&mut self.facilities),
-            4 => Some(&mut self.depots),
-            5 => Some(&mut self.sensors),
-            _ => None,
+    /// The index of a kind with point positions (areas have none).
+    pub(super) fn kind_mut(&mut self, kind: EntityKind) -> Option<&mut KindIndex> {
+        match kind {
+            EntityKind::Incident => Some(&mut self.incidents),
+            EntityKind::Unit => Some(&mut self.units),
+            EntityKind::Camera => Some(&mut self.cameras),
+            EntityKind::Facility => Some(&mut self.facilities),
+            EntityKind::SupplyDepot => Some(&mut self.depots),
+            EntityKind::Sensor => Some(&mut self.sensors),
+            EntityKind::Area => None,
         }
     }
 }

@@ -22,14 +22,7 @@ pub fn category(c: IncidentCategory, lang: Lang) -> &'static str {
 }
 
 pub fn unit_kind(k: UnitKind, lang: Lang) -> &'static str {
-    match k {
-        UnitKind::PoliceCar => lang.tr("警车", "police car"),
-        UnitKind::FireEngine => lang.tr("消防车", "fire engine"),
-        UnitKind::Ambulance => lang.tr("救护车", "ambulance"),
-        UnitKind::GridWorker => lang.tr("网格员", "grid worker"),
-        UnitKind::Volunteer => lang.tr("志愿者", "volunteer"),
-        UnitKind::Drone => lang.tr("无人机", "drone"),
-    }
+    lang.tr(k.label_zh(), k.label_en())
 }
 
 /// An incident's lifecycle status in the wall's language.

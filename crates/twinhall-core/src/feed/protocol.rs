@@ -262,6 +262,30 @@ impl UnitKind {
         UnitKind::Drone,
     ];
 
+    /// The kind's name in Chinese (the one table the wall, the plans and reports use).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            UnitKind::PoliceCar => "警车",
+            UnitKind::FireEngine => "消防车",
+            UnitKind::Ambulance => "救护车",
+            UnitKind::GridWorker => "网格员",
+            UnitKind::Volunteer => "志愿者",
+            UnitKind::Drone => "无人机",
+        }
+    }
+
+    /// The kind's name in English.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            UnitKind::PoliceCar => "police car",
+            UnitKind::FireEngine => "fire engine",
+            UnitKind::Ambulance => "ambulance",
+            UnitKind::GridWorker => "grid worker",
+            UnitKind::Volunteer => "volunteer",
+            UnitKind::Drone => "drone",
+        }
+    }
+
     /// Moves on foot (slower than the road speeds routing assumes).
     pub fn walks(self) -> bool {
         matches!(self, UnitKind::GridWorker | UnitKind::Volunteer)

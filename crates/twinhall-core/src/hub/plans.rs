@@ -40,13 +40,13 @@ const CATEGORIES: [(IncidentCategory, &str, &str); 9] = [
 
 /// Unit kinds in declaration order, with their names in the file, the Chinese noun and measure
 /// word, and the English noun.
-const UNIT_KINDS: [(UnitKind, &str, &str, &str, &str); 6] = [
-    (UnitKind::PoliceCar, "police_car", "警车", "辆", "police car"),
-    (UnitKind::FireEngine, "fire_engine", "消防车", "辆", "fire engine"),
-    (UnitKind::Ambulance, "ambulance", "救护车", "辆", "ambulance"),
-    (UnitKind::GridWorker, "grid_worker", "网格员", "名", "grid worker"),
-    (UnitKind::Volunteer, "volunteer", "志愿者", "名", "volunteer"),
-    (UnitKind::Drone, "drone", "无人机", "架", "drone"),
+const UNIT_KINDS: [(UnitKind, &str, &str); 6] = [
+    (UnitKind::PoliceCar, "police_car", "辆"),
+    (UnitKind::FireEngine, "fire_engine", "辆"),
+    (UnitKind::Ambulance, "ambulance", "辆"),
+    (UnitKind::GridWorker, "grid_worker", "名"),
+    (UnitKind::Volunteer, "volunteer", "名"),
+    (UnitKind::Drone, "drone", "架"),
 ];
 
 fn kind_rank(kind: UnitKind) -> usize {
@@ -54,7 +54,8 @@ fn kind_rank(kind: UnitKind) -> usize {
 }
 
 fn kind_info(kind: UnitKind) -> (&'static str, &'static str, &'static str, &'static str) {
-    UNIT_KINDS.iter().find(|k| k.0 == kind).map(|k| (k.1, k.2, k.3, k.4)).unwrap_or(("unit", "单位", "个", "unit"))
+    let (name, measure) = UNIT_KINDS.iter().find(|k| k.0 == kind).map_or(("unit", "个"), |k| (k.1, k.2));
+    (name, kind.label_zh(), measure, kind.label_en())
 }
 
 fn category_name(category: IncidentCategory) -> &'static str {
