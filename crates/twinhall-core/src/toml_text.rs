@@ -2,6 +2,20 @@
 //! error the `array[i].key` it sits in, as far as the text shows. Shared by the files parsed
 //! with spans (plans, rules) so that every message reads `FILE:LINE: FIELD: message`.
 
+/// A TOML file (plans, rules) that cannot be read or is wrong; the message names the file, the
+/// line and the field, on one line.
+#[derive(Debug, thiserror::Error)]
+pub enum TomlFileError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: std::path::PathBuf, source: std::io::Error },
+    /// Not valid TOML.
+    #[error("{path}:{line}: {field}: {message}")]
+    Syntax { path: std::path::PathBuf, line: usize, field: String, message: String },
+    /// Valid TOML, but not a valid entry.
+    #[error("{path}:{line}: {field}: {message}")]
+    Invalid { path: std::path::PathBuf, line: usize, field: String, message: String },
+}
+
 /// A syntax error placed: its line, the field it is in, and the parser's message.
 pub struct SyntaxAt {
     pub line: usize,

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -106,17 +106,7 @@ pub struct Plans {
 
 /// A plans file that cannot be read or is wrong; the message names the file, the line and the
 /// field, on one line.
-#[derive(Debug, thiserror::Error)]
-pub enum PlansError {
-    #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    /// Not valid TOML.
-    #[error("{path}:{line}: {field}: {message}")]
-    Syntax { path: PathBuf, line: usize, field: String, message: String },
-    /// Valid TOML, but not a valid plan.
-    #[error("{path}:{line}: {field}: {message}")]
-    Invalid { path: PathBuf, line: usize, field: String, message: String },
-}
+pub type PlansError = crate::toml_text::TomlFileError;
 
 impl Plans {
     /// Parses and validates plans; `path` names the text in errors.

@@ -246,19 +246,9 @@ pub struct Rules {
     pub rules: Vec<Rule>,
 }
 
-/// A rules file that cannot be read or is wrong; the message names the file, the line and the
-/// field, on one line.
-#[derive(Debug, thiserror::Error)]
-pub enum RulesError {
-    #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    /// Not valid TOML.
-    #[error("{path}:{line}: {field}: {message}")]
-    Syntax { path: PathBuf, line: usize, field: String, message: String },
-    /// Valid TOML, but not a valid rule, or a rule naming what the feed does not have.
-    #[error("{path}:{line}: {field}: {message}")]
-    Invalid { path: PathBuf, line: usize, field: String, message: String },
-}
+/// A rules file that cannot be read or is wrong (or names what the feed does not have); the
+/// message names the file, the line and the field, on one line.
+pub type RulesError = crate::toml_text::TomlFileError;
 
 impl Rules {
     /// Parses and checks rules; `path` names the text in errors.
