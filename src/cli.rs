@@ -42,6 +42,10 @@ pub struct Cli {
     /// as the leader's button does (scripted demos).
     #[arg(long, requires = "focus")]
     pub dispatch_plan: bool,
+    /// A hot spot for the embedded simulator, GRID[:CATEGORY[:FACTOR]] (repeatable): the
+    /// simulated city has run an hour with it when the wall opens, for the defence hub to find.
+    #[arg(long = "hotspot", value_name = "GRID[:CATEGORY[:FACTOR]]")]
+    pub hotspots: Vec<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

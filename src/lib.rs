@@ -11,12 +11,14 @@ pub mod camera;
 pub mod capture;
 pub mod city;
 pub mod cli;
+pub mod defence;
 pub mod errors;
 pub mod feed;
 pub mod hub;
 pub mod overlays;
 pub mod paths;
 pub mod settings;
+pub mod tactile;
 pub mod theatre;
 pub mod ui;
 
@@ -57,6 +59,8 @@ pub fn plugin(app: &mut App) {
         feed::plugin,
         overlays::plugin,
         hub::plugin,
+        tactile::plugin,
+        defence::plugin,
         theatre::plugin,
         ui::plugin,
         capture::plugin,

@@ -23,13 +23,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         return city_info(file, &cli);
     }
     let settings = Settings::from_cli(&cli).map_err(|e| e.to_string())?;
+    // The files a duty officer edits are checked first: a wrong line is reported before anything
+    // else, display or not.
+    let plans = twinhall::hub::load_plans(&settings.config.hub)?;
+    let rules = twinhall::tactile::load_rules(&settings.config.tactile)?;
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         return Err("no display: set DISPLAY or WAYLAND_DISPLAY, or run under xvfb-run".into());
     }
-    let plans = twinhall::hub::load_plans(&settings.config.hub)?;
     let city = load_city(&settings).map_err(|e| e.to_string())?;
     let mut app = app::build(settings, city);
     app.insert_resource(twinhall::hub::HubPlans(std::sync::Arc::new(plans)));
+    app.insert_resource(twinhall::tactile::TactileRules(std::sync::Arc::new(rules)));
     let exit = app.run();
     Ok(match exit {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,

@@ -77,6 +77,11 @@ impl Settings {
                 StyleArg::Day => StyleMode::Day,
             };
         }
+        for spec in &cli.hotspots {
+            twinhall_core::sim::InjectedHotspot::parse(spec)
+                .map_err(|m| arg_err("--hotspot", format!("`{spec}`: {m}")))?;
+            config.feed.hotspots.push(spec.clone());
+        }
         if let Some(focus) = &cli.focus {
             config.hub.focus = focus.clone();
         }

@@ -144,3 +144,32 @@ fn city_info_loads_geojson_layers_in_their_crs_and_reports_each_file() {
     assert!((origin[0].as_f64().expect("lon") - 114.0585).abs() < 0.001);
     assert!((origin[1].as_f64().expect("lat") - 22.5431).abs() < 0.001);
 }
+
+#[test]
+fn a_bad_rules_file_names_file_line_and_field_before_anything_opens() {
+    let dir = tempdir("badrules");
+    let rules = dir.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"smoke\"\nname_zh = \"烟感\"\nname_en = \"Smoke\"\nseverity = 9\nsuggest = \"fire\"\n\
+         kind = \"threshold\"\nsensor_kind = \"smoke\"\nabove = 0.5\n",
+    )
+    .expect("write rules");
+    let config = dir.join("wall.toml");
+    std::fs::write(&config, format!("[tactile]\nrules = {:?}\n", rules.to_str().expect("utf8"))).expect("write");
+    // No display either: the rules file is what is wrong, and it is said first.
+    let o = Command::new(env!("CARGO_BIN_EXE_twinhall"))
+        .args(["--config", config.to_str().expect("utf8")])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the binary runs");
+    assert_one_line_error(&o, "rules.toml:5");
+    assert!(stderr(&o).contains("severity"), "{}", stderr(&o));
+
+    // A wrong tactile setting in the config names its field.
+    std::fs::write(&config, "[tactile]\nchime_severity = 7\n").expect("write");
+    let o = twinhall(&["--config", config.to_str().expect("utf8")]);
+    assert_one_line_error(&o, "tactile.chime_severity");
+}

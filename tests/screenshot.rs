@@ -100,3 +100,25 @@ fn focusing_an_incident_draws_its_ring() {
     assert!(ring > 400 && ring > ring_plain * 5, "no focus ring: {ring} vs {ring_plain}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The key grids' outline and tag: deep pink, apart from the alerts' violet (bluer) and the
+/// incidents' red and orange (no blue).
+fn key_grid_like(p: &image::Rgb<u8>) -> bool {
+    let [r, g, b] = p.0;
+    r > 220 && g < 110 && (120..=215).contains(&b)
+}
+
+#[test]
+fn a_hot_spot_is_found_and_outlined_as_a_key_grid() {
+    let xvfb = xvfb_run();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("defence-shots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    // The embedded city runs an hour with a disputes hot spot before the wall opens.
+    let hot = render(&xvfb, &dir.join("hot.png"), &["--hotspot", "A4-120:dispute:1000"]);
+    let plain = render(&xvfb, &dir.join("plain.png"), &[]);
+    let pink = view_pixels(&hot).filter(|p| key_grid_like(p)).count();
+    let pink_plain = view_pixels(&plain).filter(|p| key_grid_like(p)).count();
+    eprintln!("key grid pixels: {pink} with the hot spot, {pink_plain} without");
+    assert!(pink > 150 && pink > pink_plain * 4, "no key grid drawn: {pink} vs {pink_plain}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -13,7 +13,7 @@ use bevy::prelude::*;
 use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, bounded};
 use twinhall_client::outbox::{DispatchSink, SendError};
 use twinhall_client::{ClientEvent, LinkState};
-use twinhall_core::protocol::{DispatchOrder, DispatchRequest};
+use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Incident, IncidentHistory, IncidentReport, Millis};
 use twinhall_core::sim::{SimConfig, Simulation};
 
 use super::{FeedLink, FeedStatus, NoSource};
@@ -22,15 +22,15 @@ use crate::city::City;
 
 const TICK: Duration = Duration::from_secs(1);
 
-/// An order for the in-process simulator and where its answer goes.
-struct EmbeddedOrder {
-    key: String,
-    request: DispatchRequest,
-    reply: Sender<Result<DispatchOrder, SendError>>,
+/// A call for the in-process simulator and where its answer goes.
+enum EmbeddedOrder {
+    Dispatch { key: String, request: DispatchRequest, reply: Sender<Result<DispatchOrder, SendError>> },
+    Report { key: String, report: IncidentReport, reply: Sender<Result<Incident, SendError>> },
+    History { since: Millis, limit: usize, reply: Sender<Result<IncidentHistory, String>> },
 }
 
-/// Sends dispatch orders to the embedded simulator (the in-process stand-in for
-/// `POST /v1/dispatch`).
+/// Sends dispatch orders and incident reports to the embedded simulator (the in-process stand-in
+/// for `POST /v1/dispatch` and `POST /v1/incidents`).
 #[derive(Resource, Clone)]
 pub struct EmbeddedDispatch {
     tx: Sender<EmbeddedOrder>,
@@ -39,14 +39,44 @@ pub struct EmbeddedDispatch {
 impl DispatchSink for EmbeddedDispatch {
     fn send(&self, key: &str, request: &DispatchRequest) -> Receiver<Result<DispatchOrder, SendError>> {
         let (reply, rx) = bounded(1);
-        let order = EmbeddedOrder { key: key.to_owned(), request: request.clone(), reply };
-        if let Err(e) = self.tx.try_send(order) {
-            let _ =
-                e.into_inner().reply.send(Err(SendError::Unconfirmed("the embedded simulator is busy or gone".into())));
+        let order = EmbeddedOrder::Dispatch { key: key.to_owned(), request: request.clone(), reply };
+        if let Err(e) = self.tx.try_send(order)
+            && let EmbeddedOrder::Dispatch { reply, .. } = e.into_inner()
+        {
+            let _ = reply.send(Err(SendError::Unconfirmed(BUSY.into())));
         }
         rx
     }
 }
+
+impl crate::tactile::ReportIncident for EmbeddedDispatch {
+    fn report(&self, key: &str, report: &IncidentReport) -> Receiver<Result<Incident, SendError>> {
+        let (reply, rx) = bounded(1);
+        let order = EmbeddedOrder::Report { key: key.to_owned(), report: report.clone(), reply };
+        if let Err(e) = self.tx.try_send(order)
+            && let EmbeddedOrder::Report { reply, .. } = e.into_inner()
+        {
+            let _ = reply.send(Err(SendError::Unconfirmed(BUSY.into())));
+        }
+        rx
+    }
+}
+
+impl EmbeddedDispatch {
+    /// The simulator's incident history from `since` (the stand-in for
+    /// `GET /v1/incidents/history`).
+    pub fn history(&self, since: Millis, limit: usize) -> Receiver<Result<IncidentHistory, String>> {
+        let (reply, rx) = bounded(1);
+        if let Err(e) = self.tx.try_send(EmbeddedOrder::History { since, limit, reply })
+            && let EmbeddedOrder::History { reply, .. } = e.into_inner()
+        {
+            let _ = reply.send(Err(BUSY.into()));
+        }
+        rx
+    }
+}
+
+const BUSY: &str = "the embedded simulator is busy or gone";
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, start_embedded_feed);
@@ -66,22 +96,76 @@ fn send(tx: &Sender<ClientEvent>, mut ev: ClientEvent, stop: &AtomicBool) -> boo
     }
 }
 
-type Answered = HashMap<String, (DispatchRequest, Result<DispatchOrder, String>)>;
+/// The first answer for each key, by call: the same key returns it again (the protocol's rule).
+#[derive(Default)]
+struct Answered {
+    dispatch: HashMap<String, (DispatchRequest, Result<DispatchOrder, String>)>,
+    reports: HashMap<String, (IncidentReport, Result<Incident, String>)>,
+}
 
-/// Applies one order to the simulation, or returns the first answer for a key seen before.
-fn handle_order(sim: &mut Simulation, answered: &mut Answered, order: EmbeddedOrder) {
-    let result = match answered.get(&order.key) {
-        Some((first, _)) if *first != order.request => {
+/// The first answer for `key`, or `make`'s, kept.
+fn once<Q: PartialEq + Clone, A: Clone>(
+    answered: &mut HashMap<String, (Q, Result<A, String>)>,
+    key: String,
+    body: &Q,
+    make: impl FnOnce() -> Result<A, String>,
+) -> Result<A, SendError> {
+    match answered.get(&key) {
+        Some((first, _)) if first != body => {
             Err(SendError::Rejected("this Idempotency-Key was used with another body".into()))
         }
         Some((_, first)) => first.clone().map_err(SendError::Rejected),
         None => {
-            let r = sim.dispatch(&order.request).map_err(|e| e.to_string());
-            answered.insert(order.key.clone(), (order.request.clone(), r.clone()));
+            let r = make();
+            answered.insert(key, (body.clone(), r.clone()));
             r.map_err(SendError::Rejected)
         }
-    };
-    let _ = order.reply.send(result);
+    }
+}
+
+/// Applies one call to the simulation, or returns the first answer for a key seen before.
+fn handle_order(sim: &mut Simulation, answered: &mut Answered, order: EmbeddedOrder) {
+    match order {
+        EmbeddedOrder::Dispatch { key, request, reply } => {
+            let r = once(&mut answered.dispatch, key, &request, || sim.dispatch(&request).map_err(|e| e.to_string()));
+            let _ = reply.send(r);
+        }
+        EmbeddedOrder::Report { key, report, reply } => {
+            let r = once(&mut answered.reports, key, &report, || sim.report(&report).map_err(|e| e.to_string()));
+            let _ = reply.send(r);
+        }
+        EmbeddedOrder::History { since, limit, reply } => {
+            let _ = reply.send(Ok(sim.history(since, limit)));
+        }
+    }
+}
+
+/// Hot spots' head start: with any, the city has run this long with them when the wall opens.
+const HOTSPOT_HEAD_START_MS: i64 = 3_600_000;
+
+/// The embedded city: with hot spots (a demo of the defence hub), started an hour ago with
+/// them and run to now in ten-second steps, so that there is something to find when the wall
+/// opens. A hot spot that does not parse or names no grid is logged and left out.
+fn new_simulation(model: &twinhall_core::CityModel, hotspots: &[String], now_ms: i64) -> Simulation {
+    let base = SimConfig { start_ms: now_ms, incidents: 12, ..SimConfig::default() };
+    if hotspots.is_empty() {
+        return Simulation::new(model, base);
+    }
+    let start_ms = now_ms - HOTSPOT_HEAD_START_MS;
+    let mut sim = Simulation::new(model, SimConfig { start_ms, ..base });
+    for spec in hotspots {
+        let added = twinhall_core::sim::InjectedHotspot::parse(spec)
+            .and_then(|h| sim.inject_hotspot(&h.grid_id, h.category, h.factor).map_err(|e| e.to_string()));
+        match added {
+            Ok(()) => info!("embedded feed: hot spot {spec}"),
+            Err(e) => error!("embedded feed: hot spot `{spec}` left out: {e}"),
+        }
+    }
+    while sim.now_ms() < now_ms {
+        sim.step(10_000);
+        let _ = sim.take_batch();
+    }
+    sim
 }
 
 fn start_embedded_feed(
@@ -110,10 +194,10 @@ fn start_embedded_feed(
     let model = city.model.clone();
     let now_ms = twinhall_core::protocol::now_ms();
     let stop = Arc::new(AtomicBool::new(false));
+    let hotspots = settings.config.feed.hotspots.clone();
     let spawned = std::thread::Builder::new().name("twinhall-embedded-feed".into()).spawn(move || {
-        let config = SimConfig { start_ms: now_ms, incidents: 12, ..SimConfig::default() };
-        let mut sim = Simulation::new(&model, config);
-        let mut answered = Answered::new();
+        let mut sim = new_simulation(&model, &hotspots, now_ms);
+        let mut answered = Answered::default();
         if !send(&tx, ClientEvent::Snapshot(Box::new(sim.snapshot())), &stop)
             || !send(&tx, ClientEvent::State(LinkState::Live), &stop)
         {

@@ -17,6 +17,29 @@ const BUDGET: Duration = Duration::from_millis(4);
 /// For the embedded feed, no batch for this long shows stale (a remote link reports its own).
 const STALE_AFTER: Duration = Duration::from_secs(3);
 
+/// The feed's changes as the store applied them, in order, for a feature that follows them
+/// itself (the tactile hub's rules, which must see every reading, not just the latest). Kept
+/// only while such a feature has inserted it; it drains it every frame.
+#[derive(Resource, Default, Debug)]
+pub struct FeedTap {
+    pub applied: Vec<FeedApplied>,
+    /// Set when more piled up than [`FeedTap::MAX`] (the reader stopped): it was cleared, and the
+    /// reader must start again from the store's state.
+    pub lost: bool,
+}
+
+impl FeedTap {
+    /// Changes kept for a reader that falls behind before they are dropped.
+    pub const MAX: usize = 4096;
+}
+
+/// One change the store applied.
+#[derive(Debug, Clone)]
+pub enum FeedApplied {
+    Snapshot(std::sync::Arc<twinhall_core::protocol::Snapshot>),
+    Batch(std::sync::Arc<twinhall_core::protocol::Batch>),
+}
+
 /// What the feed reported, by kind and id, with the slots that changed since the layers looked.
 #[derive(Resource, Debug, Default, Deref, DerefMut)]
 pub struct FeedData(pub FeedStore);
@@ -27,7 +50,12 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 /// Applies what arrived, within the budget; the rest waits for the next frame, in order.
-pub fn ingest_feed(link: Option<Res<FeedLink>>, mut data: ResMut<FeedData>, mut status: ResMut<FeedStatus>) {
+pub fn ingest_feed(
+    link: Option<Res<FeedLink>>,
+    mut data: ResMut<FeedData>,
+    mut status: ResMut<FeedStatus>,
+    mut tap: Option<ResMut<FeedTap>>,
+) {
     let Some(link) = link else { return };
     let start = Instant::now();
     let mut got = false;
@@ -37,13 +65,22 @@ pub fn ingest_feed(link: Option<Res<FeedLink>>, mut data: ResMut<FeedData>, mut 
         match ev {
             ClientEvent::State(s) => state = Some(s),
             ClientEvent::Snapshot(s) => {
+                if let Some(tap) = tap.as_deref_mut() {
+                    tap.push(FeedApplied::Snapshot(std::sync::Arc::new((*s).clone())));
+                }
                 data.apply_snapshot(*s);
                 got = true;
             }
             ClientEvent::Batch(b) => {
+                let copy = tap.is_some().then(|| std::sync::Arc::new((*b).clone()));
                 // The client hands batches on in sequence; a refusal here would be a bug upstream.
-                if let Err(e) = data.apply_batch(*b) {
-                    warn!("feed: batch not applied: {e}");
+                match data.apply_batch(*b) {
+                    Ok(_) => {
+                        if let (Some(tap), Some(b)) = (tap.as_deref_mut(), copy) {
+                            tap.push(FeedApplied::Batch(b));
+                        }
+                    }
+                    Err(e) => warn!("feed: batch not applied: {e}"),
                 }
                 got = true;
             }
@@ -78,6 +115,16 @@ pub fn ingest_feed(link: Option<Res<FeedLink>>, mut data: ResMut<FeedData>, mut 
     }
     if refused != status.refused {
         status.refused = refused;
+    }
+}
+
+impl FeedTap {
+    fn push(&mut self, change: FeedApplied) {
+        if self.applied.len() >= Self::MAX {
+            self.applied.clear();
+            self.lost = true;
+        }
+        self.applied.push(change);
     }
 }
 

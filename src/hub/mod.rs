@@ -21,7 +21,7 @@ mod scene;
 pub use analysis::{FocusAnalysis, RankedUnit, Recommendation};
 pub use attention::AttentionQueue;
 pub use context::HubContext;
-pub use dispatch::{DispatchTiming, HubOutbox, UndoBar};
+pub use dispatch::{DispatchTiming, HubOutbox, UndoBar, journal_path};
 pub use panel::HubUi;
 
 use std::sync::Arc;

@@ -187,6 +187,10 @@ impl IconVerts {
         self.pos.len() / 4
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.pos.is_empty()
+    }
+
     pub fn push(&mut self, i: &Icon) {
         let base = self.pos.len() as u32;
         let p = i.pos.to_array();

@@ -27,9 +27,9 @@ mod view;
 mod tests;
 
 pub use changes::OverlayChanges;
-pub use icons::severity_rgb;
+pub use icons::{IconMeshes, linear, severity_rgb};
 pub use labels::{LabelLayout, unit_eta_s};
-pub use material::{IconMaterial, RingMaterial};
+pub use material::{Icon, IconMaterial, IconVerts, RingMaterial, Shape};
 pub use panel::{request_image, request_still};
 pub use spatial::{KindIndex, Spatial};
 pub use state::{FeedRef, NearHere, OverlayLayers, Selection};

@@ -62,6 +62,7 @@ pub fn channel(c: ReportChannel, lang: Lang) -> &'static str {
         ReportChannel::VideoAnalytics => lang.tr("视频智能发现", "video analytics"),
         ReportChannel::Sensor => lang.tr("感知设备告警", "sensor alarm"),
         ReportChannel::CitizenApp => lang.tr("群众 App", "citizen app"),
+        ReportChannel::EarlyWarning => lang.tr("预警转事件", "early warning"),
     }
 }
 

@@ -278,6 +278,7 @@ fn draw_panels(
     mut fly: MessageWriter<crate::camera::FlyTo>,
     mut view_rect: ResMut<ViewRect>,
     mut hub: crate::hub::HubUi,
+    (mut tactile, mut defence): (crate::tactile::TactileUi, crate::defence::DefenceUi),
 ) -> Result {
     let lang = settings.lang();
     let ctx = contexts.ctx_mut()?.clone();
@@ -315,10 +316,15 @@ fn draw_panels(
     };
     egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
     let mut controls = PanelControls { layers: layers.clone(), style: *style, reset_view: false, fly_to: None };
+    let mut defence_fly = None;
     egui::Panel::left("side_panel").default_size(360.0).resizable(true).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             // The action hub first: it is what the wall is for during an incident.
             hub.show(ui, lang);
+            // Then the alerts that may become incidents.
+            tactile.show(ui, lang);
+            // And the risks found before they break out.
+            defence_fly = defence.show(ui, lang);
             side_panel_ui(ui, lang, summary, &settings.config.camera.bookmarks, &mut controls)
         });
     });
@@ -335,6 +341,9 @@ fn draw_panels(
     }
     if controls.style != *style {
         *style = controls.style;
+    }
+    if let Some(f) = defence_fly {
+        fly.write(f);
     }
     if let Some(b) = controls.fly_to.and_then(|i| settings.config.camera.bookmarks.get(i)) {
         fly.write(b.into());

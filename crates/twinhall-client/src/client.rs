@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossbeam_channel::{Receiver, bounded};
-use twinhall_core::protocol::{DispatchOrder, DispatchRequest};
+use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Incident, IncidentReport};
 use twinhall_core::redact::redact_url;
 
 use crate::dispatch::{dispatch, idempotency_key, send_dispatch};
@@ -97,6 +97,21 @@ impl FeedClient {
         rx
     }
 
+    /// Reports an incident (`POST /v1/incidents`) under `key` (the caller's, kept in its journal)
+    /// on the worker's runtime, retrying transport errors and 5xx answers with the same key. The
+    /// answer arrives on the returned channel: the incident made, [`SendError::Rejected`] for a
+    /// 4xx (final; the backend's reason) or [`SendError::Unconfirmed`] when no answer came.
+    pub fn report_with_key(&self, key: String, report: IncidentReport) -> Receiver<Result<Incident, SendError>> {
+        let (tx, rx) = bounded(1);
+        let http = self.http.clone();
+        let config = self.config.clone();
+        self.runtime.spawn(async move {
+            let result = crate::send_report(&http, &config, &report, &key, 5).await;
+            let _ = tx.send(result);
+        });
+        rx
+    }
+
     /// GETs `path` (e.g. a camera still) on the worker's runtime; the bytes arrive on the
     /// returned channel, or the cause (never the URL's secrets). A body over `max_still_bytes`
     /// is refused (and counted) without being read whole.
@@ -134,6 +149,23 @@ impl FeedClient {
                 Err(e) => Err(e),
             };
             let _ = tx.send(result);
+        });
+        rx
+    }
+
+    /// Fetches the incident history from `since_ms` on, page after page, on the worker's runtime
+    /// ([`fetch_history_pages`](crate::fetch_history_pages): at most `max_incidents`, pages size-
+    /// capped, errors naming the URL without its secrets); the history arrives on the returned
+    /// channel.
+    pub fn fetch_history(
+        &self,
+        since_ms: twinhall_core::protocol::Millis,
+        max_incidents: usize,
+    ) -> Receiver<Result<twinhall_core::protocol::IncidentHistory, String>> {
+        let (tx, rx) = bounded(1);
+        let (http, config) = (self.http.clone(), self.config.clone());
+        self.runtime.spawn(async move {
+            let _ = tx.send(crate::fetch_history_pages(&http, &config, since_ms, max_incidents).await);
         });
         rx
     }

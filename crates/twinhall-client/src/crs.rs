@@ -2,7 +2,7 @@
 //! (EPSG:4490) differs from WGS 84 by centimetres and is taken as is; GCJ-02 is converted back.
 
 use twinhall_core::LonLat;
-use twinhall_core::gcj02::gcj02_to_wgs84;
+use twinhall_core::gcj02::{gcj02_to_wgs84, wgs84_to_gcj02};
 use twinhall_core::protocol::{Entities, Snapshot};
 
 /// Converts the snapshot's positions to WGS 84 (its `crs` stays as declared, for the batches).
@@ -37,10 +37,19 @@ pub fn normalize_entities(e: &mut Entities, crs: &str) -> Result<(), String> {
     }
 }
 
+/// A WGS 84 position in `crs` (the snapshot's), for what the app sends back, such as an incident
+/// report's `lon`, `lat`: the inverse of [`normalize_entities`].
+pub fn from_wgs84(p: LonLat, crs: &str) -> Result<LonLat, String> {
+    match crs.trim().to_ascii_uppercase().as_str() {
+        "" | "EPSG:4326" | "WGS84" | "EPSG:4490" | "CGCS2000" => Ok(p),
+        "GCJ-02" | "GCJ02" => Ok(wgs84_to_gcj02(p)),
+        other => Err(format!("the snapshot's crs `{other}` is not supported (EPSG:4326, EPSG:4490 or GCJ-02)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use twinhall_core::gcj02::wgs84_to_gcj02;
     use twinhall_core::protocol::Camera;
 
     #[test]
@@ -69,5 +78,18 @@ mod tests {
         assert!((c.lon - wgs.lon).abs() < 1e-6 && (c.lat - wgs.lat).abs() < 1e-6);
         let err = normalize_entities(&mut e, "EPSG:3857").expect_err("not a lon/lat CRS");
         assert!(err.contains("EPSG:3857"));
+    }
+
+    #[test]
+    fn a_position_sent_back_goes_into_the_feeds_crs_and_round_trips() {
+        let wgs = LonLat::new(114.06, 22.54);
+        assert_eq!(from_wgs84(wgs, "EPSG:4326"), Ok(wgs));
+        assert_eq!(from_wgs84(wgs, "EPSG:4490"), Ok(wgs));
+        let g = from_wgs84(wgs, "gcj-02").expect("supported");
+        // GCJ-02 moves Shenzhen by some 500 m.
+        assert!((g.lon - wgs.lon).abs() > 1e-3, "{g:?}");
+        let back = gcj02_to_wgs84(g);
+        assert!((back.lon - wgs.lon).abs() < 1e-6 && (back.lat - wgs.lat).abs() < 1e-6, "{back:?}");
+        assert!(from_wgs84(wgs, "EPSG:3857").expect_err("not a lon/lat CRS").contains("EPSG:3857"));
     }
 }

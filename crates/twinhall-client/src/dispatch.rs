@@ -1,9 +1,12 @@
-//! `POST /v1/dispatch`: one idempotency key for every attempt, so an order whose answer was lost
-//! and is sent again is made once; a 4xx is final, anything else is retried with backoff.
+//! `POST /v1/dispatch` (and any call made once per idempotency key, such as `POST /v1/incidents`):
+//! one key for every attempt, so a request whose answer was lost and is sent again is carried out
+//! once; a 4xx is final, anything else is retried with backoff.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use reqwest::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use twinhall_core::protocol::{DispatchOrder, DispatchRequest};
 use twinhall_core::redact::redact_url;
 
@@ -50,7 +53,21 @@ pub async fn send_dispatch(
     key: &str,
     attempts: u32,
 ) -> Result<DispatchOrder, SendError> {
-    let url = format!("{}/v1/dispatch", config.base_url);
+    post_once(http, config, "/v1/dispatch", "dispatch", request, key, attempts).await
+}
+
+/// POSTs `request` to `path` with `Idempotency-Key: key` up to `attempts` times, as
+/// [`send_dispatch`] says; `what` names the call in errors and logs.
+pub(crate) async fn post_once<Q: Serialize, A: DeserializeOwned>(
+    http: &reqwest::Client,
+    config: &ClientConfig,
+    path: &str,
+    what: &str,
+    request: &Q,
+    key: &str,
+    attempts: u32,
+) -> Result<A, SendError> {
+    let url = format!("{}{path}", config.base_url);
     let shown = redact_url(&url);
     let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, config.stable_after, seed());
     let mut last = String::new();
@@ -63,9 +80,9 @@ pub async fn send_dispatch(
             Ok(mut r) if r.status().is_success() => {
                 let body = read_body(&mut r, MAX_ANSWER_BYTES, config.io_timeout, |_| {})
                     .await
-                    .map_err(|e| e.describe("dispatch answer from", &shown));
-                match body.and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("dispatch answer: {e}"))) {
-                    Ok(order) => return Ok(order),
+                    .map_err(|e| e.describe(&format!("{what} answer from"), &shown));
+                match body.and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("{what} answer: {e}"))) {
+                    Ok(answer) => return Ok(answer),
                     Err(e) => last = e,
                 }
             }
@@ -89,7 +106,7 @@ pub async fn send_dispatch(
             Ok(r) => last = format!("HTTP {}", r.status()),
             Err(e) => last = without_url(&e),
         }
-        tracing::warn!("dispatch to {shown}: attempt {} failed: {last}", attempt + 1);
+        tracing::warn!("{what} to {shown}: attempt {} failed: {last}", attempt + 1);
     }
-    Err(SendError::Unconfirmed(format!("dispatch failed after {} attempts: {last}", attempts.max(1))))
+    Err(SendError::Unconfirmed(format!("{what} failed after {} attempts: {last}", attempts.max(1))))
 }

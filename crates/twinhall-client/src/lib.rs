@@ -32,10 +32,14 @@ pub mod crs;
 mod dispatch;
 /// The sequencing rules as a pure function: state + event -> what to do.
 pub mod events;
+/// `GET /v1/incidents/history`: the past incidents the defence hub's baselines count.
+pub mod history;
 /// The reqwest client, bodies under a size limit, the token-in-clear warning.
 mod http;
 /// Dispatch orders journalled before they are sent.
 pub mod outbox;
+/// `POST /v1/incidents`: incidents the wall reports, one idempotency key for every attempt.
+pub mod report;
 /// The incremental SSE parser, bounded per line and per event.
 pub mod sse;
 /// What the client tells the app: link state, events, counters.
@@ -51,5 +55,7 @@ pub use config::{
     DEFAULT_MAX_STILL_PIXELS,
 };
 pub use dispatch::{dispatch, idempotency_key, send_dispatch};
+pub use history::{fetch_history, fetch_history_page, fetch_history_pages};
 pub use http::{http_client, token_in_clear, warn_if_token_in_clear};
+pub use report::{ReportSink, send_report};
 pub use status::{ClientEvent, ClientStats, LinkState, Refusal};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 use twinhall_core::hub::journal::{Journal, JournalError, OrderStatus, new_key};
-use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Millis};
+use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Incident, IncidentReport, Millis};
 
 use crate::{ClientConfig, FeedClient};
 
@@ -47,13 +47,13 @@ impl DispatchSink for FeedClient {
     }
 }
 
-/// A sink that only sends orders (no snapshot, no stream), on a runtime of its own: for tools
-/// such as `twinhall-dispatch`.
+/// A sink that only sends orders and incident reports (no snapshot, no stream), on a runtime of
+/// its own: for tools such as `twinhall-dispatch`.
 pub struct HttpSink {
     runtime: tokio::runtime::Runtime,
     http: reqwest::Client,
     config: Arc<ClientConfig>,
-    /// Tries per send (transport errors and 5xx are retried with backoff, same key).
+    /// Tries per send or report (transport errors and 5xx are retried with backoff, same key).
     attempts: u32,
 }
 
@@ -84,6 +84,18 @@ impl DispatchSink for HttpSink {
         let (key, request) = (key.to_owned(), request.clone());
         self.runtime.spawn(async move {
             let _ = tx.send(crate::send_dispatch(&http, &config, &request, &key, attempts).await);
+        });
+        rx
+    }
+}
+
+impl crate::ReportSink for HttpSink {
+    fn report(&self, key: &str, report: &IncidentReport) -> Receiver<Result<Incident, SendError>> {
+        let (tx, rx) = bounded(1);
+        let (http, config, attempts) = (self.http.clone(), self.config.clone(), self.attempts);
+        let (key, report) = (key.to_owned(), report.clone());
+        self.runtime.spawn(async move {
+            let _ = tx.send(crate::send_report(&http, &config, &report, &key, attempts).await);
         });
         rx
     }
@@ -476,5 +488,6 @@ mod tests {
         fn shared<T: Send + Sync + 'static>() {}
         shared::<Outbox>();
         shared::<HttpSink>();
+        shared::<Box<dyn crate::ReportSink>>();
     }
 }

@@ -124,6 +124,27 @@ pub struct Config {
     pub models: Vec<ModelConfig>,
     pub basemap: BasemapConfig,
     pub hub: HubConfig,
+    pub tactile: TactileConfig,
+}
+
+/// The tactile hub (触觉中枢): warning rules and their alerts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TactileConfig {
+    /// Rules file (预警规则); empty uses the built-in copy of config/rules.toml.
+    pub rules: String,
+    /// A short chime when an alert of at least `chime_severity` opens (the panel mutes it too).
+    pub chime: bool,
+    /// The least severity (1..=4) that chimes.
+    pub chime_severity: u8,
+    /// Who the alerts' record names as acknowledging, dismissing or reporting (the duty seat).
+    pub operator: String,
+}
+
+impl Default for TactileConfig {
+    fn default() -> Self {
+        Self { rules: String::new(), chime: true, chime_severity: 3, operator: "值班席 Duty desk".into() }
+    }
 }
 
 /// The action hub (行动中枢).
@@ -320,6 +341,9 @@ pub struct FeedConfig {
     pub max_still_mib: u32,
     /// Most pixels of a camera still, millions, checked from its header before decoding.
     pub max_still_megapixels: u32,
+    /// Hot spots for the embedded simulator, `GRID[:CATEGORY[:FACTOR]]` (demos of the defence
+    /// hub): with any, the simulated city has run an hour with them when the wall opens.
+    pub hotspots: Vec<String>,
 }
 
 impl Default for FeedConfig {
@@ -332,6 +356,7 @@ impl Default for FeedConfig {
             max_event_mib: 4,
             max_still_mib: 16,
             max_still_megapixels: 16,
+            hotspots: Vec::new(),
         }
     }
 }
@@ -346,6 +371,7 @@ impl fmt::Debug for FeedConfig {
             .field("max_event_mib", &self.max_event_mib)
             .field("max_still_mib", &self.max_still_mib)
             .field("max_still_megapixels", &self.max_still_megapixels)
+            .field("hotspots", &self.hotspots)
             .finish()
     }
 }
@@ -622,6 +648,17 @@ impl Config {
         }
         if !(1..=512).contains(&self.basemap.max_tiles) {
             return invalid("basemap.max_tiles", format!("must be 1..=512, got {}", self.basemap.max_tiles));
+        }
+        for spec in &self.feed.hotspots {
+            if let Err(e) = crate::sim::InjectedHotspot::parse(spec) {
+                return invalid("feed.hotspots", format!("`{spec}`: {e}"));
+            }
+        }
+        if !(1..=4).contains(&self.tactile.chime_severity) {
+            return invalid("tactile.chime_severity", format!("must be 1..=4, got {}", self.tactile.chime_severity));
+        }
+        if self.tactile.operator.trim().is_empty() {
+            return invalid("tactile.operator", "must name the duty seat, got an empty string".into());
         }
         if !(50.0..=5000.0).contains(&self.hub.radius_m) {
             return invalid("hub.radius_m", format!("must be 50..=5000 metres, got {}", self.hub.radius_m));

@@ -10,6 +10,7 @@
 //! - `overlay/`: the live overlays' logic (spatial index, coverage, clustering, declutter, search);
 //! - `hub/`: the action hub (line of sight, surroundings, ranking, plans, the dispatch journal);
 //! - `rules/`: the tactile hub's warning rules and alerts;
+//! - `risk/`: the defence hub's key grids (incidents against each grid's baseline) and key places;
 //! - `config`, `redact`, `toml_text`: the app's configuration, secrets out of URLs, TOML positions.
 //!
 //! The modules of `geo/`, `city/` and `feed/` are also named at the crate root
@@ -24,6 +25,7 @@ pub mod geo;
 pub mod hub;
 pub mod overlay;
 pub mod redact;
+pub mod risk;
 pub mod rules;
 pub mod sim;
 pub mod toml_text;

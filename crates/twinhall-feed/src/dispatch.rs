@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
@@ -24,23 +24,9 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, headers: HeaderM
         Ok(k) => k,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    // A body sent a byte at a time holds a connection: it must arrive within the read timeout.
-    let read = tokio::time::timeout(shared.limits.header_read_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES));
-    let body = match read.await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) if is_too_large(&e) => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request body is over {MAX_BODY_BYTES} bytes, the most a dispatch may send"),
-            );
-        }
-        Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, format!("body: {e}")),
-        Err(_) => {
-            return error(
-                StatusCode::REQUEST_TIMEOUT,
-                format!("the body did not arrive within {} s", shared.limits.header_read_timeout.as_secs_f32()),
-            );
-        }
+    let body = match read_request_body(&shared, body, "a dispatch").await {
+        Ok(b) => b,
+        Err(answer) => return answer,
     };
     let request: DispatchRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -56,6 +42,25 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, headers: HeaderM
     match tokio::spawn(make_order(shared, key, request)).await {
         Ok(answer) => answer,
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("the dispatch task failed: {e}")),
+    }
+}
+
+/// Reads a request body of at most [`MAX_BODY_BYTES`]: `413` when larger (`what` names the call
+/// in the message), `408` when it does not arrive within the header-read timeout (a body sent a
+/// byte at a time holds a connection), `400` when it breaks off.
+pub(crate) async fn read_request_body(shared: &Shared, body: Body, what: &str) -> Result<Bytes, Response> {
+    let read = tokio::time::timeout(shared.limits.header_read_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES));
+    match read.await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) if is_too_large(&e) => Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is over {MAX_BODY_BYTES} bytes, the most {what} may send"),
+        )),
+        Ok(Err(e)) => Err(error(StatusCode::BAD_REQUEST, format!("body: {e}"))),
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not arrive within {} s", shared.limits.header_read_timeout.as_secs_f32()),
+        )),
     }
 }
 

@@ -20,9 +20,11 @@ use tokio::sync::broadcast;
 
 mod dispatch;
 pub mod encode;
+pub mod history;
 pub mod limits;
 pub mod net;
 pub mod orders;
+mod report;
 pub mod source;
 mod stream;
 pub mod tls;
@@ -123,6 +125,7 @@ pub fn shared_with(mut sim: Source, config: ServerConfig, limits: Limits) -> Res
     for order in loaded.orders {
         sim.restore_order(order);
     }
+    loaded.reported_ids.iter().for_each(|id| sim.restore_incident_id(id));
     let keys: HashMap<String, KeptKey> = loaded.keys.into_iter().map(|k| (k.record.key.clone(), k)).collect();
     let recorder = match &config.record {
         Some(path) => Some(Recorder::start(path, &sim.snapshot())?),
@@ -231,6 +234,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/snapshot", get(snapshot))
         .route("/v1/stream", get(stream_events))
         .route("/v1/dispatch", post(dispatch))
+        .route("/v1/incidents/history", get(history::incident_history))
+        .route("/v1/incidents", post(report::report))
         .route("/v1/orders", get(orders))
         .route("/v1/orders/{id}", get(order))
         .route("/v1/index", get(index))

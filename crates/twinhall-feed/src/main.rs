@@ -39,9 +39,17 @@ struct Cli {
     /// Incidents open at the start.
     #[arg(long, default_value_t = 12)]
     incidents: usize,
-    /// New incidents per simulated minute.
+    /// New incidents per simulated minute (the mean over a day: the rate follows a daily rhythm).
     #[arg(long, default_value_t = 2.0)]
     incident_rate: f64,
+    /// Days of past incidents made up at start, served by /v1/incidents/history for baselines
+    /// (fewer when they would not fit the history's 500,000 incidents).
+    #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u32).range(0..=35))]
+    history_days: u32,
+    /// Injects a hot spot from the start: the grid's rate (of one category, or `all`) times the
+    /// factor (default 8, at most 1000), e.g. A4-37:dispute:8. Repeatable.
+    #[arg(long = "hotspot", value_name = "GRID[:CATEGORY[:FACTOR]]", value_parser = twinhall_core::sim::InjectedHotspot::parse, conflicts_with = "replay")]
+    hotspots: Vec<twinhall_core::sim::InjectedHotspot>,
     /// Milliseconds between batches.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     tick_ms: u64,
@@ -51,7 +59,8 @@ struct Cli {
     /// Bearer token every call must carry (or TWINHALL_FEED_TOKEN); none by default.
     #[arg(long, env = "TWINHALL_FEED_TOKEN", default_value = "", hide_env_values = true)]
     token: String,
-    /// SQLite database keeping dispatch orders and idempotency keys across restarts. An old
+    /// SQLite database keeping dispatch orders, reported incidents and their idempotency keys
+    /// across restarts. An old
     /// JSON-lines orders file given here (or a `.jsonl` path), or lying beside the database under
     /// the same name with `.jsonl`, is imported once into the `.sqlite` of that name.
     #[arg(long, default_value = "twinhall-feed-orders.sqlite")]
@@ -161,7 +170,7 @@ fn run(cli: Cli) -> Result<(), String> {
 fn simulate(cli: &Cli) -> Result<(Source, String), String> {
     let source = CitySource::parse(&cli.city).map_err(|m| format!("--city: {m}"))?;
     let city = twinhall_core::load::load_source(&source, &CityConfig::default()).map_err(|e| e.to_string())?;
-    let sim = Simulation::new(
+    let sim = Simulation::try_new(
         &city,
         SimConfig {
             seed: cli.seed,
@@ -173,8 +182,11 @@ fn simulate(cli: &Cli) -> Result<(Source, String), String> {
             incidents_per_minute: cli.incident_rate,
             // The simulated clock starts at the wall clock, so stills and times read as now.
             start_ms: twinhall_core::protocol::now_ms(),
+            history_days: cli.history_days,
+            hotspots: cli.hotspots.clone(),
         },
-    );
+    )
+    .map_err(|e| format!("--hotspot: {e}"))?;
     let what = format!(
         "{} ({} buildings, {} cameras, {} units, seed {})",
         city.name,

@@ -1,18 +1,22 @@
-//! Where the backend keeps its dispatch orders and idempotency keys: an embedded SQLite database
-//! (WAL, `synchronous=FULL`, one transaction per order), written by a thread of its own so that a
-//! slow or failing disk holds up only the order being written, never the ticker, the streams or
-//! the other calls.
+//! Where the backend keeps its dispatch orders, the incidents the wall reported
+//! (`POST /v1/incidents`) and their idempotency keys: an embedded SQLite database (WAL,
+//! `synchronous=FULL`, one transaction per order or incident), written by a thread of its own so
+//! that a slow or failing disk holds up only the order or incident being written, never the
+//! ticker, the streams or the other calls.
 //!
 //! An order is written and committed before it is carried out: a write that fails leaves nothing
 //! behind (the rows it may have left are deleted in the next transaction), so a client's retry
-//! with the same key makes exactly one order. Keys older than the retention are dropped.
+//! with the same key makes exactly one order. Reported incidents are kept the same way, their keys
+//! beside the dispatch keys (in memory here, not in the simulation's lock). Keys older than the
+//! retention are dropped.
 //!
 //! Earlier builds kept the orders in a JSON-lines file; one found at the configured path, or
 //! beside the database, is imported once, skipping torn or broken pieces with a warning that
 //! names the file and byte offset, never a complete record.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -45,6 +49,23 @@ CREATE TABLE imports (
 );
 ";
 
+/// Tables added within schema version 1, created where missing at every open: a database of an
+/// earlier build gains them, and an earlier build opening this one leaves them alone.
+const REPORT_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS reported_incidents (
+    incident_id TEXT PRIMARY KEY NOT NULL,
+    request     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    stored_at   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS report_keys (
+    key         TEXT PRIMARY KEY NOT NULL,
+    incident_id TEXT NOT NULL,
+    stored_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS report_keys_by_time ON report_keys (stored_at);
+";
+
 /// How long a write waits for a database another process holds locked before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -62,12 +83,32 @@ pub struct KeptKey {
     pub stored_at: Millis,
 }
 
+/// One incident made by `POST /v1/incidents`, with the key and the report that made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportRecord {
+    pub key: String,
+    pub incident_id: String,
+    /// The report as `serde_json` writes the parsed request: the same body, however spaced or
+    /// ordered, writes the same text.
+    pub request: String,
+    /// The incident (JSON) as first answered; a replay sends these bytes again.
+    pub answer: String,
+}
+
+/// A report key the store still holds, with when it was stored (wall clock).
+pub struct KeptReport {
+    pub record: ReportRecord,
+    pub stored_at: Millis,
+}
+
 /// What the database held at start.
 pub struct Loaded {
     /// Every order, oldest id first.
     pub orders: Vec<DispatchOrder>,
     /// The keys within the retention.
     pub keys: Vec<KeptKey>,
+    /// The id of every incident ever reported, so that none is given again.
+    pub reported_ids: Vec<String>,
 }
 
 /// The database file for a configured `--orders` path, and the old JSON-lines file to import if
@@ -101,14 +142,20 @@ fn is_other_file(path: &Path) -> bool {
     }
 }
 
-/// Handle to the writer thread; cheap to share.
+/// Handle to the writer thread, and the report keys within the retention.
 pub struct OrderStore {
     tx: mpsc::Sender<Op>,
     db: PathBuf,
+    /// Report keys by key (the database holds them too); dispatch keys are kept with the
+    /// simulation, as their orders are made under its lock.
+    reports: Mutex<HashMap<String, KeptReport>>,
+    /// Reported incidents are made one at a time, so that a key sent twice at once makes one.
+    report_gate: tokio::sync::Mutex<()>,
 }
 
 enum Op {
     Store(Box<(OrderRecord, Millis)>, oneshot::Sender<Result<(), String>>),
+    Report(Box<(ReportRecord, Millis)>, oneshot::Sender<Result<(), String>>),
     Prune(Millis),
 }
 
@@ -125,15 +172,19 @@ impl OrderStore {
         let shown = db.display().to_string();
         let sql = |e: rusqlite::Error| format!("{shown}: {e}");
         conn.execute("DELETE FROM idempotency_keys WHERE stored_at < ?1", [keep_after]).map_err(sql)?;
+        conn.execute("DELETE FROM report_keys WHERE stored_at < ?1", [keep_after]).map_err(sql)?;
         let loaded = load(&conn, &shown)?;
+        let reports = load_reports(&conn, &shown)?;
         let id = file_id(&db);
         let (tx, rx) = mpsc::channel();
-        let writer = Writer { db: db.clone(), conn: Some((conn, id)), doubtful: Vec::new() };
+        let writer =
+            Writer { db: db.clone(), conn: Some((conn, id)), doubtful: Vec::new(), doubtful_reports: Vec::new() };
         std::thread::Builder::new()
             .name("orders-writer".into())
             .spawn(move || writer.run(rx))
             .map_err(|e| format!("{shown}: cannot start the writer thread: {e}"))?;
-        Ok((Self { tx, db }, loaded))
+        let reports = Mutex::new(reports.into_iter().map(|k| (k.record.key.clone(), k)).collect());
+        Ok((Self { tx, db, reports, report_gate: tokio::sync::Mutex::new(()) }, loaded))
     }
 
     /// The database file.
@@ -151,9 +202,37 @@ impl OrderStore {
         answer.await.map_err(|_| format!("{}: the order writer has stopped", self.db.display()))?
     }
 
-    /// Drops the keys stored before `before` (in the background; a failure is logged).
+    /// Drops the keys stored before `before`: report keys from memory now, all from the database
+    /// in the background (a failure is logged).
     pub fn prune(&self, before: Millis) {
+        self.kept_reports().retain(|_, k| k.stored_at >= before);
         let _ = self.tx.send(Op::Prune(before));
+    }
+
+    /// The report first made with `key`, if the key is still kept.
+    pub fn report_for(&self, key: &str) -> Option<ReportRecord> {
+        self.kept_reports().get(key).map(|k| k.record.clone())
+    }
+
+    /// Waits for the turn to make a reported incident; hold the guard until it is made.
+    pub async fn report_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.report_gate.lock().await
+    }
+
+    /// Writes and commits one reported incident with its report and key, then keeps the key;
+    /// returns once it is on disk, or with why not (then nothing of it is kept).
+    pub async fn store_report(&self, record: ReportRecord, stored_at: Millis) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || format!("{}: the order writer has stopped", self.db.display());
+        self.tx.send(Op::Report(Box::new((record.clone(), stored_at)), reply)).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())??;
+        self.kept_reports().insert(record.key.clone(), KeptReport { record, stored_at });
+        Ok(())
+    }
+
+    fn kept_reports(&self) -> std::sync::MutexGuard<'_, HashMap<String, KeptReport>> {
+        // A poisoned lock only means a handler panicked mid-request; the map is still usable.
+        self.reports.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -190,6 +269,7 @@ fn open_db(db: &Path) -> Result<Connection, String> {
         tx.execute_batch(SCHEMA).map_err(sql)?;
         tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(sql)?;
     }
+    tx.execute_batch(REPORT_TABLES).map_err(sql)?;
     tx.commit().map_err(sql)?;
     Ok(conn)
 }
@@ -229,7 +309,27 @@ fn load(conn: &Connection, shown: &str) -> Result<Loaded, String> {
             Err(e) => tracing::warn!("orders database {shown}: key `{key}` skipped: it does not decode: {e}"),
         }
     }
-    Ok(Loaded { orders, keys })
+    let mut stmt = conn.prepare("SELECT incident_id FROM reported_incidents").map_err(sql)?;
+    let reported_ids = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?.collect::<Result<_, _>>();
+    Ok(Loaded { orders, keys, reported_ids: reported_ids.map_err(sql)? })
+}
+
+/// The report keys with the reports and incidents they made.
+fn load_reports(conn: &Connection, shown: &str) -> Result<Vec<KeptReport>, String> {
+    let sql = |e: rusqlite::Error| format!("orders database {shown}: {e}");
+    let mut stmt = conn
+        .prepare(
+            "SELECT k.key, k.incident_id, r.request, r.body, k.stored_at FROM report_keys k
+             JOIN reported_incidents r ON r.incident_id = k.incident_id ORDER BY k.stored_at",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |r| {
+            let record = ReportRecord { key: r.get(0)?, incident_id: r.get(1)?, request: r.get(2)?, answer: r.get(3)? };
+            Ok(KeptReport { record, stored_at: r.get(4)? })
+        })
+        .map_err(sql)?;
+    rows.collect::<Result<_, _>>().map_err(sql)
 }
 
 /// Imports an old JSON-lines orders file into the database, once: the import and its mark go in
@@ -343,6 +443,8 @@ struct Writer {
     conn: Option<(Connection, Option<(u64, u64)>)>,
     /// (key, order id) of writes that failed.
     doubtful: Vec<(String, String)>,
+    /// (key, incident id) of reported incidents whose write failed.
+    doubtful_reports: Vec<(String, String)>,
 }
 
 impl Writer {
@@ -357,9 +459,18 @@ impl Writer {
                     }
                     let _ = reply.send(result);
                 }
+                Op::Report(rec, reply) => {
+                    let (record, stored_at) = *rec;
+                    let result = self.write(|tx| store_report(tx, &record, stored_at));
+                    if result.is_err() {
+                        self.doubtful_reports.push((record.key.clone(), record.incident_id.clone()));
+                    }
+                    let _ = reply.send(result);
+                }
                 Op::Prune(before) => {
                     let result = self.write(|tx| {
-                        tx.execute("DELETE FROM idempotency_keys WHERE stored_at < ?1", [before]).map(|_| ())
+                        tx.execute("DELETE FROM idempotency_keys WHERE stored_at < ?1", [before])?;
+                        tx.execute("DELETE FROM report_keys WHERE stored_at < ?1", [before]).map(|_| ())
                     });
                     if let Err(e) = result {
                         tracing::warn!("{e}; expired idempotency keys are dropped at the next try");
@@ -374,6 +485,7 @@ impl Writer {
     fn write(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>) -> Result<(), String> {
         let shown = self.db.display().to_string();
         let doubtful = std::mem::take(&mut self.doubtful);
+        let doubtful_reports = std::mem::take(&mut self.doubtful_reports);
         let result = self.connection().and_then(|conn| {
             let sql = |e: rusqlite::Error| format!("orders database {shown}: {e}");
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
@@ -382,11 +494,17 @@ impl Writer {
                     .map_err(sql)?;
                 tx.execute("DELETE FROM orders WHERE order_id = ?1", [order_id]).map_err(sql)?;
             }
+            for (key, incident_id) in &doubtful_reports {
+                tx.execute("DELETE FROM report_keys WHERE key = ?1 AND incident_id = ?2", params![key, incident_id])
+                    .map_err(sql)?;
+                tx.execute("DELETE FROM reported_incidents WHERE incident_id = ?1", [incident_id]).map_err(sql)?;
+            }
             f(&tx).map_err(sql)?;
             tx.commit().map_err(sql)
         });
         if result.is_err() {
             self.doubtful = doubtful;
+            self.doubtful_reports = doubtful_reports;
             self.conn = None;
         }
         result
@@ -424,6 +542,20 @@ fn store_record(tx: &rusqlite::Transaction<'_>, record: &OrderRecord, stored_at:
     tx.execute(
         "INSERT OR REPLACE INTO idempotency_keys (key, request, order_id, stored_at) VALUES (?1, ?2, ?3, ?4)",
         params![record.key, request, record.order.order_id, stored_at],
+    )?;
+    Ok(())
+}
+
+/// The reported incident, its report and its key, in the caller's transaction. The key row
+/// replaces one of an expired key the memory no longer holds.
+fn store_report(tx: &rusqlite::Transaction<'_>, record: &ReportRecord, stored_at: Millis) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO reported_incidents (incident_id, request, body, stored_at) VALUES (?1, ?2, ?3, ?4)",
+        params![record.incident_id, record.request, record.answer, stored_at],
+    )?;
+    tx.execute(
+        "INSERT OR REPLACE INTO report_keys (key, incident_id, stored_at) VALUES (?1, ?2, ?3)",
+        params![record.key, record.incident_id, stored_at],
     )?;
     Ok(())
 }

@@ -153,6 +153,13 @@ impl Source {
         }
     }
 
+    /// Notes the id of an incident reported before a restart, never to give it again.
+    pub fn restore_incident_id(&mut self, id: &str) {
+        if let Source::Sim(s) = self {
+            s.restore_incident_id(id);
+        }
+    }
+
     pub fn order(&self, id: &str) -> Option<DispatchOrder> {
         match self {
             Source::Sim(s) => s.order(id),
@@ -164,6 +171,15 @@ impl Source {
         match self {
             Source::Sim(s) => s.orders(),
             Source::Replay(_) => Vec::new(),
+        }
+    }
+
+    /// The incidents reported in `[since_ms, now)`, at most `limit` (see
+    /// [`Simulation::history`]); a replay keeps none.
+    pub fn history(&self, since_ms: Millis, limit: usize) -> Option<twinhall_core::protocol::IncidentHistory> {
+        match self {
+            Source::Sim(s) => Some(s.history(since_ms, limit)),
+            Source::Replay(_) => None,
         }
     }
 

@@ -759,7 +759,19 @@ fn a_recording_replays_to_the_same_state() {
     }
     assert!(batches >= 15, "{batches} batches recorded in 2.5 s at 10 Hz");
 
-    let replay = start("127.0.0.1:0", &["--replay", rec.to_str().expect("utf8"), "--tick-ms", "50"]);
+    // Its own orders file in the test's folder (the default would land in the working directory).
+    let replay_orders = dir.join("replay-orders.sqlite");
+    let replay = start(
+        "127.0.0.1:0",
+        &[
+            "--replay",
+            rec.to_str().expect("utf8"),
+            "--tick-ms",
+            "50",
+            "--orders",
+            replay_orders.to_str().expect("utf8"),
+        ],
+    );
     let client = FeedClient::spawn(quick(&replay.base)).expect("client");
     let consumer = consume(&client);
     let seen = consumer.seen.clone();

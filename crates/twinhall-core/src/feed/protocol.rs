@@ -132,6 +132,71 @@ pub enum IncidentCategory {
     Other,
 }
 
+impl IncidentCategory {
+    /// Every category, in the protocol's order.
+    pub const ALL: [Self; 9] = [
+        Self::Dispute,
+        Self::PublicOrder,
+        Self::Fire,
+        Self::Traffic,
+        Self::CityManagement,
+        Self::Environment,
+        Self::PublicHealth,
+        Self::WorkSafety,
+        Self::Other,
+    ];
+
+    /// The category's name in the protocol (`dispute`, `public_order` ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Dispute => "dispute",
+            Self::PublicOrder => "public_order",
+            Self::Fire => "fire",
+            Self::Traffic => "traffic",
+            Self::CityManagement => "city_management",
+            Self::Environment => "environment",
+            Self::PublicHealth => "public_health",
+            Self::WorkSafety => "work_safety",
+            Self::Other => "other",
+        }
+    }
+
+    /// The category of a protocol name, `None` for another word.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The category's name in Chinese, as the wall shows it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Dispute => "矛盾纠纷",
+            Self::PublicOrder => "治安",
+            Self::Fire => "消防",
+            Self::Traffic => "交通",
+            Self::CityManagement => "城市管理",
+            Self::Environment => "环境",
+            Self::PublicHealth => "公共卫生",
+            Self::WorkSafety => "安全生产",
+            Self::Other => "其他",
+        }
+    }
+
+    /// The category's name in English, as the wall shows it with `--lang en`.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Dispute => "dispute",
+            Self::PublicOrder => "public order",
+            Self::Fire => "fire",
+            Self::Traffic => "traffic",
+            Self::CityManagement => "city management",
+            Self::Environment => "environment",
+            Self::PublicHealth => "public health",
+            Self::WorkSafety => "work safety",
+            Self::Other => "other",
+        }
+    }
+}
+
 /// How an incident was reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -148,6 +213,9 @@ pub enum ReportChannel {
     Sensor,
     /// 群众 App / 小程序
     CitizenApp,
+    /// 预警中枢: raised by the wall's early-warning rules (触觉中枢) and reported with
+    /// `POST /v1/incidents`.
+    EarlyWarning,
 }
 
 entity!(
@@ -556,6 +624,133 @@ pub struct DispatchOrder {
     pub updated_at: Millis,
 }
 
+/// The longest incident report title, in characters.
+pub const MAX_REPORT_TITLE_CHARS: usize = 200;
+/// The longest incident report description, in characters.
+pub const MAX_REPORT_DESCRIPTION_CHARS: usize = 2000;
+/// The longest `reported_by`, in characters.
+pub const MAX_REPORTED_BY_CHARS: usize = 100;
+/// The longest `source.alert_id` or `source.rule_id`, in characters.
+pub const MAX_REPORT_SOURCE_ID_CHARS: usize = 200;
+
+/// Where a reported incident comes from: the early-warning alert, and the rule that raised it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSource {
+    pub alert_id: String,
+    pub rule_id: String,
+}
+
+/// `POST /v1/incidents` body (with an `Idempotency-Key` header): an incident the wall reports to
+/// the platform, such as an early-warning alert a duty officer turned into a case. The backend
+/// answers with the [`Incident`] it made (status `reported`, channel `early_warning`), which
+/// then goes through the lifecycle like any other. `lon`, `lat` are in the snapshot's `crs`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentReport {
+    pub category: IncidentCategory,
+    /// 1 (low) to 4 (most severe).
+    pub severity: u8,
+    pub lon: f64,
+    pub lat: f64,
+    /// 1 to [`MAX_REPORT_TITLE_CHARS`] characters, not blank.
+    pub title: String,
+    /// At most [`MAX_REPORT_DESCRIPTION_CHARS`] characters.
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ReportSource>,
+    /// Who reports it (the duty officer): 1 to [`MAX_REPORTED_BY_CHARS`] characters, not blank.
+    pub reported_by: String,
+}
+
+/// Why an incident report is refused: the field, and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct ReportError {
+    /// As the JSON names it (`severity`, `lon`, `source.rule_id` ...).
+    pub field: &'static str,
+    pub problem: String,
+}
+
+impl ReportError {
+    pub fn new(field: &'static str, problem: impl Into<String>) -> Self {
+        Self { field, problem: problem.into() }
+    }
+}
+
+impl IncidentReport {
+    /// Checks what can be checked without the city: severity 1-4, a finite position on the
+    /// globe, a title, the lengths above and a complete source. Whether the position is in the
+    /// city is the backend's to check (`Simulation::prepare_report` does).
+    pub fn check(&self) -> Result<(), ReportError> {
+        if !(1..=4).contains(&self.severity) {
+            return Err(ReportError::new("severity", format!("{} is outside 1-4", self.severity)));
+        }
+        for (field, v, range) in [("lon", self.lon, 180.0), ("lat", self.lat, 90.0)] {
+            if !v.is_finite() {
+                return Err(ReportError::new(field, "not a finite number"));
+            }
+            if v.abs() > range {
+                return Err(ReportError::new(field, format!("{v} is outside -{range} to {range}")));
+            }
+        }
+        text_field("title", &self.title, MAX_REPORT_TITLE_CHARS, true)?;
+        text_field("description", &self.description, MAX_REPORT_DESCRIPTION_CHARS, false)?;
+        text_field("reported_by", &self.reported_by, MAX_REPORTED_BY_CHARS, true)?;
+        if let Some(source) = &self.source {
+            text_field("source.alert_id", &source.alert_id, MAX_REPORT_SOURCE_ID_CHARS, true)?;
+            text_field("source.rule_id", &source.rule_id, MAX_REPORT_SOURCE_ID_CHARS, true)?;
+        }
+        Ok(())
+    }
+}
+
+/// At most `max` characters (not bytes: Chinese text is three bytes a character), and not blank
+/// when `required`.
+fn text_field(field: &'static str, text: &str, max: usize, required: bool) -> Result<(), ReportError> {
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(ReportError::new(field, format!("{chars} characters; at most {max} are allowed")));
+    }
+    if required && text.trim().is_empty() {
+        return Err(ReportError::new(field, "empty"));
+    }
+    Ok(())
+}
+
+/// One incident of the past, as `GET /v1/incidents/history` lists it: where and when it was
+/// reported and, once archived, when it was closed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryIncident {
+    pub id: String,
+    pub category: IncidentCategory,
+    /// 1 (low) to 4 (most severe).
+    pub severity: u8,
+    pub lon: f64,
+    pub lat: f64,
+    /// The grid area (`level` grid) it lies in; empty when none.
+    #[serde(default)]
+    pub grid_id: String,
+    #[serde(default)]
+    pub district: String,
+    pub reported_at: Millis,
+    /// When it reached `archived`; absent while it is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Millis>,
+}
+
+/// `GET /v1/incidents/history?since=MS&limit=N`: every incident reported in `[since, until)`,
+/// oldest first. `since` is the asked-for time, raised to the oldest the backend still holds
+/// (so the span is complete); `until` is the backend's clock, or where the page stops when
+/// `truncated` (more follow: ask again with `since` = `until`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IncidentHistory {
+    pub since: Millis,
+    pub until: Millis,
+    pub incidents: Vec<HistoryIncident>,
+    #[serde(default)]
+    pub truncated: bool,
+}
+
 /// Whether `id` is a well-formed 20-digit GB/T 28181 device code: 8-digit administrative
 /// division (centre) code, 2-digit industry code, 3-digit type code, 1-digit network flag and a
 /// 6-digit serial. Cameras use type codes 131 (camera) and 132 (IP camera).
@@ -598,15 +793,101 @@ mod tests {
         let text = serde_json::to_string(&batch).expect("serialise");
         assert_eq!(serde_json::from_str::<Batch>(&text).expect("parse"), batch);
         // The examples in docs/feed-protocol.md, as written there.
-        let doc = include_str!("../../../../docs/feed-protocol.md");
-        let blocks: Vec<&str> = doc.split("```json").skip(1).filter_map(|b| b.split("```").next()).collect();
-        assert_eq!(blocks.len(), 2, "the document has a snapshot and a batch example");
-        let snapshot: Snapshot = serde_json::from_str(blocks[0]).expect("the snapshot example parses");
+        let examples = doc_examples();
+        let snapshot: Snapshot =
+            serde_json::from_str(example(&examples, "GET /v1/snapshot", 0)).expect("the snapshot example parses");
         assert_eq!(snapshot.protocol, PROTOCOL);
-        let b: Batch = serde_json::from_str(blocks[1]).expect("the batch example parses");
+        let b: Batch = serde_json::from_str(example(&examples, "GET /v1/stream", 0)).expect("the batch example parses");
         assert_eq!(b.upserts.units[0].status, UnitStatus::EnRoute);
         assert_eq!(b.upserts.len(), 1);
         assert_eq!(b.removals[0].kind, EntityKind::Incident);
+    }
+
+    /// The ```json blocks of docs/feed-protocol.md, each with the `### ` heading it is under.
+    fn doc_examples() -> Vec<(&'static str, &'static str)> {
+        let doc = include_str!("../../../../docs/feed-protocol.md");
+        let mut out = Vec::new();
+        for section in doc.split("\n### ").skip(1) {
+            let heading = section.lines().next().unwrap_or_default().trim_matches('`');
+            for block in section.split("```json").skip(1).filter_map(|b| b.split("```").next()) {
+                out.push((heading, block));
+            }
+        }
+        out
+    }
+
+    /// The `n`th example under the heading that starts with `call`.
+    fn example(examples: &[(&'static str, &'static str)], call: &str, n: usize) -> &'static str {
+        let under: Vec<&str> = examples.iter().filter(|(h, _)| h.starts_with(call)).map(|(_, b)| *b).collect();
+        under.get(n).copied().unwrap_or_else(|| panic!("no example #{n} under `{call}` in docs/feed-protocol.md"))
+    }
+
+    #[test]
+    fn every_example_of_the_protocol_document_is_read_here() {
+        let parsed = [("GET /v1/snapshot", 1), ("GET /v1/stream", 1), ("POST /v1/incidents", 2)];
+        for (heading, _) in doc_examples() {
+            assert!(
+                parsed.iter().any(|(call, _)| heading.starts_with(call)),
+                "the example under `{heading}` in docs/feed-protocol.md is parsed by no test: add it here"
+            );
+        }
+        for (call, n) in parsed {
+            let found = doc_examples().iter().filter(|(h, _)| h.starts_with(call)).count();
+            assert_eq!(found, n, "examples under `{call}`");
+        }
+    }
+
+    #[test]
+    fn the_incident_report_example_reads_and_checks_and_its_answer_is_an_incident() {
+        let examples = doc_examples();
+        let report: IncidentReport =
+            serde_json::from_str(example(&examples, "POST /v1/incidents", 0)).expect("the report example parses");
+        assert_eq!(report.check(), Ok(()));
+        assert_eq!(report.category, IncidentCategory::Environment);
+        assert_eq!(report.source.as_ref().map(|s| s.rule_id.as_str()), Some("water-level-high"));
+        let answer: Incident =
+            serde_json::from_str(example(&examples, "POST /v1/incidents", 1)).expect("the answer example parses");
+        assert_eq!((answer.status, answer.channel), (IncidentStatus::Reported, ReportChannel::EarlyWarning));
+        assert_eq!((answer.title.as_str(), answer.severity), (report.title.as_str(), report.severity));
+        // The source is optional, the description may be left out.
+        let bare: IncidentReport = serde_json::from_str(
+            r#"{"category":"fire","severity":4,"lon":24.94,"lat":60.17,"title":"火情","reported_by":"王"}"#,
+        )
+        .expect("parses");
+        assert_eq!((bare.source, bare.description.as_str()), (None, ""));
+    }
+
+    #[test]
+    fn a_report_out_of_its_limits_is_refused_naming_the_field() {
+        let good = IncidentReport {
+            category: IncidentCategory::Fire,
+            severity: 3,
+            lon: 24.94,
+            lat: 60.17,
+            title: "烟感告警".into(),
+            description: String::new(),
+            source: Some(ReportSource { alert_id: "17".into(), rule_id: "smoke-high".into() }),
+            reported_by: "值班员 王".into(),
+        };
+        assert_eq!(good.check(), Ok(()));
+        let field = |r: IncidentReport| r.check().expect_err("refused").field;
+        assert_eq!(field(IncidentReport { severity: 0, ..good.clone() }), "severity");
+        assert_eq!(field(IncidentReport { severity: 5, ..good.clone() }), "severity");
+        assert_eq!(field(IncidentReport { lon: f64::NAN, ..good.clone() }), "lon");
+        assert_eq!(field(IncidentReport { lat: f64::INFINITY, ..good.clone() }), "lat");
+        assert_eq!(field(IncidentReport { lat: 90.5, ..good.clone() }), "lat");
+        assert_eq!(field(IncidentReport { lon: -180.1, ..good.clone() }), "lon");
+        assert_eq!(field(IncidentReport { title: "  ".into(), ..good.clone() }), "title");
+        assert_eq!(field(IncidentReport { reported_by: String::new(), ..good.clone() }), "reported_by");
+        let no_rule = Some(ReportSource { alert_id: "17".into(), rule_id: String::new() });
+        assert_eq!(field(IncidentReport { source: no_rule, ..good.clone() }), "source.rule_id");
+        // Characters, not bytes: 200 Chinese characters are 600 bytes and allowed.
+        let at_limit = "火".repeat(MAX_REPORT_TITLE_CHARS);
+        assert_eq!(IncidentReport { title: at_limit.clone(), ..good.clone() }.check(), Ok(()));
+        let e = IncidentReport { title: format!("{at_limit}火"), ..good.clone() }.check().expect_err("long");
+        assert_eq!(e.to_string(), "title: 201 characters; at most 200 are allowed");
+        let long = "字".repeat(MAX_REPORT_DESCRIPTION_CHARS + 1);
+        assert_eq!(field(IncidentReport { description: long, ..good }), "description");
     }
 
     #[test]
@@ -625,6 +906,28 @@ mod tests {
         assert!(Review.can_move_to(Handling));
         assert!(!Reported.can_move_to(Handling));
         assert_eq!(Assigned.label_zh(), "分拨");
+    }
+
+    #[test]
+    fn category_names_are_the_protocol_names_and_history_reads_as_written() {
+        for c in IncidentCategory::ALL {
+            assert_eq!(serde_json::to_string(&c).expect("serialise"), format!("\"{}\"", c.name()));
+            assert_eq!(IncidentCategory::from_name(c.name()), Some(c));
+            assert!(!c.label_zh().is_empty() && !c.label_en().is_empty());
+        }
+        assert_eq!(IncidentCategory::from_name("Dispute"), None);
+        assert_eq!(IncidentCategory::Dispute.label_zh(), "矛盾纠纷");
+        let text = r#"{"since":1,"until":9,"incidents":[{"id":"H-0000001","category":"traffic","severity":2,
+            "lon":24.9,"lat":60.1,"grid_id":"A4-3","district":"区 1","reported_at":5,"closed_at":7},
+            {"id":"I-000001","category":"fire","severity":4,"lon":24.9,"lat":60.1,"reported_at":8}]}"#;
+        let h: IncidentHistory = serde_json::from_str(text).expect("parses");
+        assert_eq!((h.since, h.until, h.truncated, h.incidents.len()), (1, 9, false, 2));
+        assert_eq!((h.incidents[0].closed_at, h.incidents[1].closed_at), (Some(7), None));
+        assert_eq!(h.incidents[1].grid_id, "");
+        let again: IncidentHistory =
+            serde_json::from_str(&serde_json::to_string(&h).expect("serialise")).expect("round trip");
+        assert_eq!(again, h);
+        assert!(!serde_json::to_string(&h.incidents[1]).expect("serialise").contains("closed_at"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The dispatch journal (派单日志): an embedded SQLite database on the command wall's disk that
 //! holds every dispatch order from the moment it is decided, before it is sent, with the
-//! idempotency key it is sent under, and the incident timeline the hub shows.
+//! idempotency key it is sent under, the incident timeline the hub shows, and the tactile
+//! hub's alerts (so a restart loses none).
 //!
 //! An order is never lost and never doubled: it is written here as `pending` (one transaction,
 //! `synchronous=FULL`, so it is on disk when the call returns) before the first request leaves,
@@ -16,9 +17,24 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::protocol::{DispatchRequest, Millis};
+use crate::rules::Alert;
 
 /// The schema this build writes; [`Journal::open`] refuses a database of a newer one.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// What each version adds to the one before (index 0 takes version 1 to 2).
+const MIGRATIONS: [&str; 1] = [ALERTS_SCHEMA];
+
+/// Version 2: the tactile hub's alerts, one row each, the alert as JSON.
+const ALERTS_SCHEMA: &str = "
+CREATE TABLE alerts (
+    id          INTEGER PRIMARY KEY NOT NULL,
+    key         TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE INDEX alerts_by_key ON alerts (key, id);
+";
 
 /// Where an order stands, as far as this side knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -182,6 +198,13 @@ impl Journal {
                 tx.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0)).map_err(sql)?;
             match found {
                 Some(v) if v > SCHEMA_VERSION => return Err(JournalError::NewerSchema { path: shown, found: v }),
+                Some(v) if v < SCHEMA_VERSION => {
+                    // An older journal: add what came since, in order, in this transaction.
+                    for step in &MIGRATIONS[(v.max(1) - 1) as usize..] {
+                        tx.execute_batch(step).map_err(sql)?;
+                    }
+                    tx.execute("UPDATE schema_version SET version = ?1", [SCHEMA_VERSION]).map_err(sql)?;
+                }
                 Some(_) => {}
                 None => {
                     return Err(JournalError::Corrupt { path: shown, what: "the schema version is missing".into() });
@@ -189,6 +212,9 @@ impl Journal {
             }
         } else {
             tx.execute_batch(SCHEMA).map_err(sql)?;
+            for step in MIGRATIONS {
+                tx.execute_batch(step).map_err(sql)?;
+            }
             tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(sql)?;
         }
         tx.commit().map_err(sql)?;
@@ -369,6 +395,48 @@ impl Journal {
             })
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+    }
+}
+
+impl Journal {
+    /// Writes alerts as they are now (new ones added, known ones replaced), in one transaction;
+    /// on return they are on disk.
+    pub fn save_alerts<'a>(&self, alerts: impl IntoIterator<Item = &'a Alert>) -> Result<usize, JournalError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.sql(e))?;
+        let mut n = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO alerts (id, key, body, updated_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO UPDATE SET key = excluded.key, body = excluded.body,
+                     updated_at = excluded.updated_at",
+                )
+                .map_err(|e| self.sql(e))?;
+            for a in alerts {
+                let body = serde_json::to_string(a).map_err(|e| self.corrupt(format!("alert {}: {e}", a.id)))?;
+                let id = i64::try_from(a.id).map_err(|_| self.corrupt(format!("alert id {} too large", a.id)))?;
+                let at = a.updated_at();
+                stmt.execute(params![id, a.key, body, at]).map_err(|e| self.sql(e))?;
+                n += 1;
+            }
+        }
+        tx.commit().map_err(|e| self.sql(e))?;
+        Ok(n)
+    }
+
+    /// Every alert kept, by id. A row that does not decode is an error naming it.
+    pub fn alerts(&self) -> Result<Vec<Alert>, JournalError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached("SELECT id, body FROM alerts ORDER BY id").map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))?;
+        rows.into_iter()
+            .map(|(id, body)| serde_json::from_str(&body).map_err(|e| self.corrupt(format!("alert {id}: {e}"))))
+            .collect()
     }
 }
 

@@ -90,6 +90,16 @@ pub struct Alert {
 }
 
 impl Alert {
+    /// When anything last happened to it: seen, cleared, acknowledged or closed.
+    pub fn updated_at(&self) -> Millis {
+        let closed = match &self.resolution {
+            Some(Resolution::Incident { at, .. } | Resolution::Dismissed { at, .. }) => *at,
+            None => Millis::MIN,
+        };
+        let acked = self.acknowledged.as_ref().map_or(Millis::MIN, |a| a.at);
+        self.last_seen.max(self.cleared_at.unwrap_or(Millis::MIN)).max(acked).max(closed)
+    }
+
     pub fn stage(&self) -> Stage {
         match (&self.resolution, &self.acknowledged) {
             (Some(Resolution::Incident { .. }), _) => Stage::Incident,

@@ -2,11 +2,23 @@
 //! and drive along the road graph at road speeds, incidents arrive in the categories a Chinese
 //! city sees and move through their lifecycle, dispatched units route to them; cameras,
 //! facilities, sensors, five levels of grid areas and the governance index come from the city.
+//! Incidents arrive with structure in space and time (`arrivals`: busier grids, a daily rhythm,
+//! drifting hot spots, injected ones) and are kept in a bounded history whose past is made up at
+//! start (`history`), for the defence hub's baselines.
 //! Deterministic for a seed: the same seed and steps give the same entities.
 
+mod arrivals;
 mod dispatch;
+mod history;
 mod incidents;
 mod populate;
+mod spec;
+
+pub use arrivals::{InjectedHotspot, MAX_HOTSPOT_FACTOR, daily_rhythm};
+pub use history::{HISTORY_MAX_DAYS, HISTORY_MAX_RECORDS};
+pub use spec::DEFAULT_HOTSPOT_FACTOR;
+
+pub use incidents::{CITY_MARGIN_M, IncidentDraft};
 
 use std::collections::BTreeMap;
 
@@ -28,10 +40,18 @@ pub struct SimConfig {
     pub supply_depots: usize,
     /// Incidents open at the start, spread over the lifecycle.
     pub incidents: usize,
-    /// New incidents per simulated minute.
+    /// New incidents per simulated minute: the city-wide mean over a day (the rate follows the
+    /// daily rhythm, [`daily_rhythm`]); injected hot spots add to it.
     pub incidents_per_minute: f64,
     /// Simulated time at start.
     pub start_ms: Millis,
+    /// Days of past incidents made up at start from the same rate model, so that a baseline
+    /// exists at once: at most [`HISTORY_MAX_DAYS`], and fewer when the incidents would fill more
+    /// than nine tenths of [`HISTORY_MAX_RECORDS`].
+    pub history_days: u32,
+    /// Hot spots injected at start, after the past is made up (see
+    /// [`Simulation::inject_hotspot`]).
+    pub hotspots: Vec<InjectedHotspot>,
 }
 
 impl Default for SimConfig {
@@ -45,6 +65,8 @@ impl Default for SimConfig {
             incidents: 0,
             incidents_per_minute: 2.0,
             start_ms: 1_764_300_000_000,
+            history_days: 28,
+            hotspots: Vec::new(),
         }
     }
 }
@@ -78,6 +100,17 @@ pub enum DispatchError {
     NoUnits,
 }
 
+/// A knob of the simulation given a value it cannot take.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SimError {
+    #[error("no grid area `{id}`: {known}")]
+    UnknownGrid { id: String, known: String },
+    #[error("grid area `{0}` has no road: no incident can arrive there")]
+    NoRoads(String),
+    #[error("hot spot factor {0} is not a number above 0 and at most {MAX_HOTSPOT_FACTOR}")]
+    BadFactor(f64),
+}
+
 pub struct Simulation {
     city_frame: crate::frame::LocalFrame,
     graph: RoadGraph,
@@ -104,6 +137,10 @@ pub struct Simulation {
     street_names: Vec<String>,
     /// The city seen from above, for drones' stills.
     aerial: std::sync::Arc<crate::aerial::AerialScene>,
+    /// Where and when incidents arrive.
+    arrivals: arrivals::Arrivals,
+    /// Every incident reported, and the made-up past.
+    history: history::History,
 }
 
 impl Simulation {
@@ -155,20 +192,16 @@ impl Simulation {
     pub fn step(&mut self, dt_ms: Millis) {
         self.now_ms += dt_ms;
         let dt_s = dt_ms as f64 / 1000.0;
-        // Poisson arrivals.
-        let expected = self.config.incidents_per_minute * dt_s / 60.0;
-        let mut k = 0;
-        let mut p = (-expected).exp();
-        let mut cum = p;
-        let u = self.rng.unit();
-        while u > cum && k < 50 {
-            k += 1;
-            p *= expected / k as f64;
-            cum += p;
-        }
+        // Poisson arrivals at the rate model's rate (grids, daily rhythm, hot spots).
+        let k = if self.arrivals.is_active() {
+            self.arrivals.count(self.now_ms, dt_ms)
+        } else {
+            arrivals::poisson(&mut self.rng, self.config.incidents_per_minute * dt_s / 60.0)
+        };
         for _ in 0..k {
             self.new_incident();
         }
+        self.history.expire(self.now_ms);
         self.advance_incidents();
         self.move_units(dt_s);
         self.update_sensors();
@@ -183,7 +216,9 @@ impl Simulation {
         for _ in 0..(n / 20).max(usize::from(n > 0)) {
             let i = (self.rng.next_u64() % n as u64) as usize;
             let s = &mut self.sensors[i];
-            let spike = self.rng.unit() < 0.02;
+            // One reading in a thousand is past its threshold: with the demo's 80 sensors, about
+            // fifteen alarms an hour.
+            let spike = self.rng.unit() < 0.001;
             let base = s.threshold * if spike { 1.2 } else { 0.6 };
             s.reading = base * self.rng.range(0.9, 1.1);
             s.alarm = s.reading > s.threshold;
@@ -227,6 +262,20 @@ impl Simulation {
 
     pub fn index(&self) -> &GovernanceIndex {
         &self.index
+    }
+
+    /// Injects a hot spot: from now on the grid's rate (of `category`, or of every category when
+    /// `None`) is multiplied by `factor` (above 0, at most [`MAX_HOTSPOT_FACTOR`]; 1 takes an
+    /// earlier one away), replacing an earlier injection for the same grid and category. The
+    /// city-wide rate grows by what the grid adds. An unknown grid id, a grid with no road (where
+    /// no incident can arrive) or a bad factor is an error naming it, and changes nothing.
+    pub fn inject_hotspot(
+        &mut self,
+        grid_id: &str,
+        category: Option<crate::protocol::IncidentCategory>,
+        factor: f64,
+    ) -> Result<(), SimError> {
+        self.arrivals.inject(grid_id, category, factor)
     }
 }
 

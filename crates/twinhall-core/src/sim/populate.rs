@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{DRONE_EVERY, DRONE_SPEED_MPS, Mover, SimConfig, Simulation};
+use super::arrivals::Arrivals;
+use super::history::History;
+use super::{DRONE_EVERY, DRONE_SPEED_MPS, Mover, SimConfig, SimError, Simulation};
 use crate::generate::SplitMix64;
 use crate::model::{CityModel, PoiKind};
 use crate::overlay::index_level as level_for;
@@ -27,8 +29,35 @@ fn facility_zh(kind: FacilityKind) -> &'static str {
     }
 }
 
+/// Grid areas a side: the city's bounds are cut into `GRID_SIDE` × `GRID_SIDE` grids.
+const GRID_SIDE: usize = 16;
+
 impl Simulation {
+    /// The simulated city on `city`, with the past made up (`config.history_days`) and the
+    /// hot spots of `config.hotspots` injected; one that cannot be (an unknown grid, a bad
+    /// factor) is logged as an error and left out. [`try_new`](Self::try_new) refuses instead.
     pub fn new(city: &CityModel, config: SimConfig) -> Self {
+        let mut sim = Self::build(city, &config);
+        for h in &config.hotspots {
+            if let Err(e) = sim.inject_hotspot(&h.grid_id, h.category, h.factor) {
+                tracing::error!("simulation: hot spot at {}: {e}; left out", h.grid_id);
+            }
+        }
+        sim
+    }
+
+    /// As [`new`](Self::new), but a hot spot of `config.hotspots` that cannot be injected is an
+    /// error naming its grid or factor.
+    pub fn try_new(city: &CityModel, config: SimConfig) -> Result<Self, SimError> {
+        let mut sim = Self::build(city, &config);
+        for h in &config.hotspots {
+            sim.inject_hotspot(&h.grid_id, h.category, h.factor)?;
+        }
+        Ok(sim)
+    }
+
+    fn build(city: &CityModel, config: &SimConfig) -> Self {
+        let config = SimConfig { hotspots: Vec::new(), ..config.clone() };
         let graph = RoadGraph::from_city(city);
         let mut rng = SplitMix64::new(config.seed);
         let now = config.start_ms;
@@ -166,6 +195,11 @@ impl Simulation {
         }
 
         let areas = grid_areas(&frame, bounds, &mut rng, now);
+        let past_hours = History::backfill_hours(config.history_days, config.incidents_per_minute);
+        let since = now - i64::from(past_hours) * 3_600_000;
+        let mut arrivals =
+            Arrivals::new(&graph, &frame, &areas, bounds, config.incidents_per_minute, config.seed, since);
+        let past = arrivals.backfill(now, past_hours);
         let index = GovernanceIndex {
             updated_at: now,
             overall: 85.0,
@@ -240,7 +274,10 @@ impl Simulation {
             streets: crate::overlay::spatial::PointGrid::new(100.0),
             aerial: std::sync::Arc::new(crate::aerial::AerialScene::new(city)),
             street_names: Vec::new(),
+            arrivals,
+            history: History::new(since),
         };
+        sim.record_past(past);
         for road in city.roads.iter() {
             let Some(name) = road.name.as_ref().filter(|n| !n.is_empty()) else { continue };
             for p in &road.points {
@@ -269,6 +306,8 @@ impl Simulation {
                 inc.status = stages[i % stages.len()];
                 inc.reported_at = now - ago;
                 *since = now - (self.rng.unit() * 50_000.0) as Millis;
+                let (id, at) = (inc.id.clone(), inc.reported_at);
+                self.move_history(&id, now, at);
             }
         }
         self.changed = Entities::default();
@@ -292,7 +331,7 @@ fn grid_areas(
         (AreaLevel::District, 2, "区"),
         (AreaLevel::Street, 4, "街道"),
         (AreaLevel::Community, 8, "社区"),
-        (AreaLevel::Grid, 16, "网格"),
+        (AreaLevel::Grid, GRID_SIDE, "网格"),
     ];
     let (w, h) = (b.max[0] - b.min[0], b.max[1] - b.min[1]);
     for (li, (level, n, label)) in levels.iter().enumerate() {

@@ -1,0 +1,411 @@
+//! The rules engine in the app: the store's changes go to the incremental evaluator as they are
+//! applied, an evaluation runs when changes came or once a second (for deadlines: a sensor gone
+//! silent, a duration reached), its edges open, repeat and clear alerts in the book, and every
+//! alert that changed is written to the journal in one transaction. The officer's actions
+//! (acknowledge, dismiss, report as an incident) go through [`AlertAction`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use crossbeam_channel::Receiver;
+use twinhall_client::outbox::SendError;
+use twinhall_core::LonLat;
+use twinhall_core::hub::journal::Journal;
+use twinhall_core::protocol::{Incident, IncidentReport, Millis, ReportSource, now_ms};
+use twinhall_core::rules::{Alert, AlertBook, AlertEvent, Evaluator, Stage};
+
+use super::TactileRules;
+use crate::Settings;
+use crate::camera::FlyTo;
+use crate::city::City;
+use crate::feed::{FeedApplied, FeedData, FeedTap};
+use crate::hub::FocusIncident;
+
+/// With no change, the rules are still evaluated this often (deadlines fall due).
+const TICK: Duration = Duration::from_secs(1);
+
+/// Where a report of an alert as an incident goes: the backend's `POST /v1/incidents`, or the
+/// embedded simulator. The same key always gets the same incident.
+pub trait ReportIncident: Send + Sync {
+    fn report(&self, key: &str, report: &IncidentReport) -> Receiver<Result<Incident, SendError>>;
+}
+
+/// The report sink in force (inserted by the feed: remote or embedded).
+#[derive(Resource, Clone)]
+pub struct AlertReporter(pub Arc<dyn ReportIncident>);
+
+/// The tactile hub's state: the evaluator, the alert book, and where alerts are kept.
+#[derive(Resource)]
+pub struct Tactile {
+    evaluator: Evaluator,
+    pub book: AlertBook,
+    journal: Option<Journal>,
+    /// Why alerts are not kept on disk (the journal would not open or write).
+    pub journal_error: Option<String>,
+    /// The rules checked against the feed: the first that names an unknown sensor kind or area.
+    pub rules_error: Option<String>,
+    validated: bool,
+    last_eval: Option<Instant>,
+    /// Alerts being reported as incidents, with the answer to wait for.
+    reporting: Vec<(u64, Receiver<Result<Incident, SendError>>)>,
+    /// The last refusal or failure of an action, per alert, for the panel.
+    pub errors: HashMap<u64, String>,
+    /// An incident made from an alert, to focus in the action hub once the feed has it.
+    focus_when_seen: Option<String>,
+    /// The chime muted from the panel.
+    pub muted: bool,
+}
+
+impl Tactile {
+    /// Whether a report of this alert is waiting for its answer.
+    pub fn is_reporting(&self, id: u64) -> bool {
+        self.reporting.iter().any(|(a, _)| *a == id)
+    }
+
+    fn keep<'a>(&mut self, alerts: impl IntoIterator<Item = &'a Alert>) {
+        let Some(journal) = &self.journal else { return };
+        match journal.save_alerts(alerts) {
+            Ok(_) => self.journal_error = None,
+            Err(e) => {
+                if self.journal_error.is_none() {
+                    error!("tactile: alerts not kept: {e}");
+                }
+                self.journal_error = Some(e.to_string());
+            }
+        }
+    }
+
+    fn keep_ids(&mut self, ids: &[u64]) {
+        let alerts: Vec<Alert> = ids.iter().filter_map(|id| self.book.get(*id).cloned()).collect();
+        self.keep(&alerts);
+    }
+}
+
+/// An officer's action on an alert.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct AlertAction {
+    pub id: u64,
+    pub kind: ActionKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionKind {
+    Acknowledge,
+    /// Dismiss with this reason (acknowledging first if still new).
+    Dismiss(String),
+    /// Report it to the backend as an incident of the rule's suggested category, then focus it
+    /// in the action hub (acknowledging first if still new).
+    ToIncident,
+    /// Fly to it.
+    Locate,
+}
+
+/// A new alert, for the chime and the pulse.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertOpened {
+    pub id: u64,
+    pub severity: u8,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<AlertAction>()
+        .add_message::<AlertOpened>()
+        .init_resource::<FeedTap>()
+        .add_systems(Startup, init_tactile)
+        .add_systems(
+            Update,
+            (attach_reporter, evaluate, act, poll_reports, focus_reported)
+                .chain()
+                .in_set(crate::AppSystems::UpdateOverlays),
+        );
+}
+
+/// Reports go where dispatch orders go: the embedded simulator, or the backend.
+fn attach_reporter(
+    mut commands: Commands,
+    reporter: Option<Res<AlertReporter>>,
+    embedded: Option<Res<crate::feed::EmbeddedDispatch>>,
+    link: Option<Res<crate::feed::FeedLink>>,
+) {
+    if reporter.is_some() {
+        return;
+    }
+    if let Some(client) = link.and_then(|l| l.client.clone()) {
+        commands.insert_resource(AlertReporter(Arc::new(ClientReporter(client))));
+    } else if let Some(e) = embedded {
+        commands.insert_resource(AlertReporter(Arc::new(e.clone())));
+    }
+}
+
+/// The backend's `POST /v1/incidents`, through the feed client (retries with the same key).
+struct ClientReporter(Arc<twinhall_client::FeedClient>);
+
+impl ReportIncident for ClientReporter {
+    fn report(&self, key: &str, report: &IncidentReport) -> Receiver<Result<Incident, SendError>> {
+        self.0.report_with_key(key.to_owned(), report.clone())
+    }
+}
+
+/// The rules (from the binary, which checked them before the window opened, or the configured
+/// ones), the evaluator in the city's frame, and the alerts the journal kept.
+fn init_tactile(mut commands: Commands, settings: Res<Settings>, city: Res<City>, rules: Option<Res<TactileRules>>) {
+    let rules = match rules {
+        Some(r) => r.0.clone(),
+        None => match super::load_rules(&settings.config.tactile) {
+            Ok(r) => Arc::new(r),
+            Err(e) => {
+                error!("tactile: rules not loaded, no alerts: {e}");
+                Arc::new(twinhall_core::rules::Rules::default())
+            }
+        },
+    };
+    let origin = city.model.frame.origin();
+    let path = crate::hub::journal_path(&settings);
+    let (journal, journal_error) = match path.parent().map(std::fs::create_dir_all).transpose() {
+        Err(e) => (None, Some(format!("{}: cannot create: {e}", path.display()))),
+        Ok(_) => match Journal::open(&path) {
+            Ok(j) => (Some(j), None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+    };
+    let (book, journal_error) = match &journal {
+        Some(j) => match j.alerts() {
+            Ok(kept) => {
+                let open = kept.iter().filter(|a| a.is_open()).count();
+                info!(
+                    "tactile: {} rules; {} alerts kept in {} ({open} open)",
+                    rules.rules.len(),
+                    kept.len(),
+                    path.display()
+                );
+                (AlertBook::from_alerts(kept), journal_error)
+            }
+            Err(e) => (AlertBook::default(), Some(e.to_string())),
+        },
+        None => (AlertBook::default(), journal_error),
+    };
+    if let Some(e) = &journal_error {
+        error!("tactile: alerts will not survive a restart: {e}");
+    }
+    commands.insert_resource(TactileRules(rules.clone()));
+    commands.insert_resource(Tactile {
+        evaluator: Evaluator::new((*rules).clone(), origin),
+        book,
+        journal,
+        journal_error,
+        rules_error: None,
+        validated: false,
+        last_eval: None,
+        reporting: Vec::new(),
+        errors: HashMap::new(),
+        focus_when_seen: None,
+        muted: !settings.config.tactile.chime,
+    });
+}
+
+/// Feeds the evaluator what the store applied, evaluates, and keeps what changed.
+fn evaluate(
+    mut tap: ResMut<FeedTap>,
+    data: Res<FeedData>,
+    tactile: Option<ResMut<Tactile>>,
+    rules: Option<Res<TactileRules>>,
+    mut opened: MessageWriter<AlertOpened>,
+) {
+    let (Some(mut tactile), Some(rules)) = (tactile, rules) else { return };
+    let t = tactile.bypass_change_detection();
+    let mut got = false;
+    if std::mem::take(&mut tap.lost) {
+        // The tap overflowed: start again from the store, which holds everything applied.
+        tap.applied.clear();
+        t.evaluator.apply_snapshot(&data.to_snapshot(now_ms()));
+        t.validated = false;
+        got = true;
+    }
+    for change in tap.applied.drain(..) {
+        match change {
+            FeedApplied::Snapshot(s) => {
+                t.evaluator.apply_snapshot(&s);
+                t.validated = false;
+            }
+            FeedApplied::Batch(b) => t.evaluator.apply(&b.upserts, &b.removals),
+        }
+        got = true;
+    }
+    if !t.validated && data.synced {
+        t.validated = true;
+        let checked = rules.0.validate(&data).err().map(|e| e.to_string());
+        if let Some(e) = &checked {
+            error!("tactile: {e}");
+        }
+        if checked != t.rules_error {
+            t.rules_error = checked;
+            tactile.set_changed();
+        }
+    }
+    let t = tactile.bypass_change_detection();
+    if !got && t.last_eval.is_some_and(|l| l.elapsed() < TICK) {
+        return;
+    }
+    t.last_eval = Some(Instant::now());
+    let now = now_ms();
+    let edges = t.evaluator.evaluate(now);
+    if edges.is_empty() {
+        return;
+    }
+    let events = t.book.apply(&rules.0, &edges, now);
+    if events.is_empty() {
+        return;
+    }
+    let mut ids = Vec::with_capacity(events.len());
+    for ev in &events {
+        let (AlertEvent::Opened(id) | AlertEvent::Repeated(id) | AlertEvent::Cleared(id)) = *ev;
+        ids.push(id);
+        if let AlertEvent::Opened(id) = *ev
+            && let Some(a) = t.book.get(id)
+        {
+            info!("tactile: alert {id} {} · {} ({}), severity {}", a.name_zh, a.name_en, a.subject, a.severity);
+            opened.write(AlertOpened { id, severity: a.severity });
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    t.keep_ids(&ids);
+    tactile.set_changed();
+}
+
+/// The report of an alert as an incident: the rule's suggested category, its severity and place.
+pub fn incident_report(alert: &Alert, operator: &str) -> Result<IncidentReport, String> {
+    let Some([lon, lat]) = alert.lonlat else {
+        return Err(format!("alert {} has no place to report", alert.id));
+    };
+    Ok(IncidentReport {
+        category: alert.suggest,
+        severity: alert.severity,
+        lon,
+        lat,
+        title: format!("{}：{}", alert.name_zh, alert.subject),
+        description: format!(
+            "预警 {} · {} (alert {}), {} 次 times, value {}",
+            alert.name_zh, alert.name_en, alert.id, alert.count, alert.value
+        ),
+        source: Some(ReportSource { alert_id: alert.id.to_string(), rule_id: alert.rule_id.clone() }),
+        reported_by: operator.to_owned(),
+    })
+}
+
+/// The idempotency key of an alert's report: the same for every attempt and across restarts.
+pub fn report_key(alert: &Alert) -> String {
+    format!("alert-{}-{}", alert.id, alert.first_seen)
+}
+
+/// Carries out the officer's actions; each change is kept at once.
+fn act(
+    mut actions: MessageReader<AlertAction>,
+    settings: Res<Settings>,
+    tactile: Option<ResMut<Tactile>>,
+    reporter: Option<Res<AlertReporter>>,
+    mut fly: MessageWriter<FlyTo>,
+) {
+    let Some(mut tactile) = tactile else { return };
+    let operator = settings.config.tactile.operator.clone();
+    for AlertAction { id, kind } in actions.read().cloned() {
+        let now: Millis = now_ms();
+        let t = &mut *tactile;
+        let Some(alert) = t.book.get(id).cloned() else { continue };
+        let needs_ack = alert.stage() == Stage::New && !matches!(kind, ActionKind::Locate);
+        let acked = if needs_ack { t.book.acknowledge(id, &operator, now).map(|_| ()) } else { Ok(()) };
+        let done = acked.map_err(|e| e.to_string()).and_then(|()| match &kind {
+            ActionKind::Acknowledge => Ok(()),
+            ActionKind::Dismiss(reason) => {
+                t.book.dismiss(id, reason, &operator, now).map(|_| ()).map_err(|e| e.to_string())
+            }
+            ActionKind::ToIncident => {
+                let reporter = reporter.as_ref().ok_or("no feed takes incident reports yet")?;
+                if t.reporting.iter().any(|(a, _)| *a == id) {
+                    return Ok(());
+                }
+                let report = incident_report(&alert, &operator)?;
+                t.reporting.push((id, reporter.0.report(&report_key(&alert), &report)));
+                Ok(())
+            }
+            ActionKind::Locate => {
+                if let Some([lon, lat]) = alert.lonlat {
+                    fly.write(FlyTo {
+                        lonlat: LonLat::new(lon, lat),
+                        altitude_m: 0.0,
+                        distance_m: 1500.0,
+                        pitch_deg: 55.0,
+                        heading_deg: 0.0,
+                    });
+                }
+                Ok(())
+            }
+        });
+        match done {
+            Ok(()) => {
+                t.errors.remove(&id);
+            }
+            Err(e) => {
+                warn!("tactile: alert {id}: {e}");
+                t.errors.insert(id, e);
+            }
+        }
+        if !matches!(kind, ActionKind::Locate) {
+            t.keep_ids(&[id]);
+        }
+    }
+}
+
+/// Takes the answers to reports: the alert becomes the incident, focused once the feed has it.
+fn poll_reports(settings: Res<Settings>, tactile: Option<ResMut<Tactile>>) {
+    let Some(mut tactile) = tactile else { return };
+    if tactile.reporting.is_empty() {
+        return;
+    }
+    let t = &mut *tactile;
+    let mut answers = Vec::new();
+    t.reporting.retain(|(id, rx)| match rx.try_recv() {
+        Ok(answer) => {
+            answers.push((*id, answer));
+            false
+        }
+        Err(crossbeam_channel::TryRecvError::Empty) => true,
+        Err(crossbeam_channel::TryRecvError::Disconnected) => {
+            answers.push((*id, Err(SendError::Unconfirmed("the feed went away before answering".into()))));
+            false
+        }
+    });
+    for (id, answer) in answers {
+        match answer {
+            Ok(incident) => {
+                match t.book.to_incident(id, &incident.id, &settings.config.tactile.operator, now_ms()) {
+                    Ok(_) => {
+                        info!("tactile: alert {id} reported as incident {}", incident.id);
+                        t.errors.remove(&id);
+                        t.focus_when_seen = Some(incident.id.clone());
+                    }
+                    Err(e) => {
+                        t.errors.insert(id, e.to_string());
+                    }
+                }
+                t.keep_ids(&[id]);
+            }
+            Err(e) => {
+                warn!("tactile: alert {id} not reported: {e}");
+                t.errors.insert(id, e.to_string());
+            }
+        }
+    }
+}
+
+/// Focuses an incident made from an alert in the action hub as soon as the feed carries it.
+fn focus_reported(tactile: Option<ResMut<Tactile>>, data: Res<FeedData>, mut focus: MessageWriter<FocusIncident>) {
+    let Some(mut tactile) = tactile else { return };
+    let Some(id) = tactile.focus_when_seen.as_ref() else { return };
+    if data.incidents.get(id).is_some() {
+        focus.write(FocusIncident(id.clone()));
+        tactile.focus_when_seen = None;
+    }
+}

@@ -1,0 +1,203 @@
+//! The tactile hub's section of the side panel: open alerts by severity, then age (oldest first:
+//! the one waiting longest is handled first), each with locate, acknowledge, report as an
+//! incident and dismiss with a reason; the chime's mute; and the last closed alerts with what
+//! became of them.
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy_egui::egui;
+use twinhall_core::config::Lang;
+use twinhall_core::protocol::now_ms;
+use twinhall_core::rules::alerts::Resolution;
+use twinhall_core::rules::{Alert, Stage};
+
+use super::engine::{ActionKind, AlertAction};
+use super::scene::alert_rgb;
+use super::{Tactile, TactileRules};
+
+/// Most open alerts listed (the rest are counted).
+const MAX_ROWS: usize = 40;
+/// Closed alerts listed under the open ones.
+const RECENT_CLOSED: usize = 5;
+/// Reasons offered for a dismissal.
+const REASONS: [(&str, &str); 4] = [
+    ("误报", "false alarm"),
+    ("设备检修", "equipment maintenance"),
+    ("已现场处置", "handled on site"),
+    ("与已有事件重复", "duplicate of an incident"),
+];
+
+pub(super) fn plugin(_app: &mut App) {}
+
+/// The panel's view of the tactile hub, and its way to act.
+#[derive(SystemParam)]
+pub struct TactileUi<'w> {
+    tactile: Option<ResMut<'w, Tactile>>,
+    rules: Option<Res<'w, TactileRules>>,
+    actions: MessageWriter<'w, AlertAction>,
+}
+
+fn colour(severity: u8) -> egui::Color32 {
+    let [r, g, b] = alert_rgb(severity);
+    egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+}
+
+/// "12 秒前" / "3 min ago".
+fn age(ms: i64, lang: Lang) -> String {
+    let s = (ms / 1000).max(0);
+    match (lang, s) {
+        (Lang::Zh, 0..60) => format!("{s} 秒前"),
+        (Lang::Zh, 60..3600) => format!("{} 分钟前", s / 60),
+        (Lang::Zh, _) => format!("{} 小时前", s / 3600),
+        (Lang::En, 0..60) => format!("{s} s ago"),
+        (Lang::En, 60..3600) => format!("{} min ago", s / 60),
+        (Lang::En, _) => format!("{} h ago", s / 3600),
+    }
+}
+
+fn name(a: &Alert, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => &a.name_zh,
+        Lang::En => &a.name_en,
+    }
+}
+
+impl TactileUi<'_> {
+    /// The section: nothing when the hub is not running (headless tools).
+    pub fn show(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let Some(tactile) = self.tactile.as_mut() else { return };
+        let open = tactile.book.open_by_severity();
+        let new = open.iter().filter(|a| a.stage() == Stage::New).count();
+        let title = egui::RichText::new(format!(
+            "{} · {} {} / {} {}",
+            lang.tr("触觉中枢 预警", "Tactile hub · alerts"),
+            lang.tr("待处理", "open"),
+            open.len(),
+            lang.tr("新", "new"),
+            new
+        ))
+        .strong()
+        .color(if new > 0 {
+            egui::Color32::from_rgb(235, 120, 255)
+        } else {
+            egui::Color32::from_rgb(200, 170, 255)
+        });
+        let mut actions = Vec::new();
+        let mut muted = tactile.muted;
+        egui::CollapsingHeader::new(title).id_salt("tactile_section").default_open(true).show(ui, |ui| {
+            let rules = self.rules.as_ref().map_or(0, |r| r.0.rules.len());
+            ui.horizontal(|ui| {
+                ui.label(format!("{} {rules}", lang.tr("规则", "rules")));
+                ui.checkbox(&mut muted, lang.tr("静音", "mute chime"));
+            });
+            if let Some(e) = &tactile.rules_error {
+                ui.colored_label(egui::Color32::from_rgb(255, 110, 90), format!("⚠ {e}"));
+            }
+            if let Some(e) = &tactile.journal_error {
+                ui.colored_label(
+                    egui::Color32::from_rgb(255, 170, 60),
+                    format!("⚠ {}: {e}", lang.tr("预警未能保存", "alerts not kept")),
+                );
+            }
+            if open.is_empty() {
+                ui.weak(lang.tr("暂无待处理预警", "No open alerts"));
+            }
+            let now = now_ms();
+            // A long list scrolls in its own box, so the sections below stay in reach.
+            egui::ScrollArea::vertical().id_salt("tactile_alerts").max_height(300.0).show(ui, |ui| {
+                for a in open.iter().take(MAX_ROWS) {
+                    alert_row(ui, lang, a, now, tactile.is_reporting(a.id), tactile.errors.get(&a.id), &mut actions);
+                }
+            });
+            if open.len() > MAX_ROWS {
+                ui.weak(format!("{} {}", lang.tr("另有", "more:"), open.len() - MAX_ROWS));
+            }
+            let closed: Vec<&Alert> =
+                tactile.book.all().iter().rev().filter(|a| !a.is_open()).take(RECENT_CLOSED).collect();
+            if !closed.is_empty() {
+                ui.separator();
+                ui.weak(lang.tr("最近处理", "Recently closed"));
+                for a in closed {
+                    let what = match &a.resolution {
+                        Some(Resolution::Incident { incident_id, by, .. }) => {
+                            format!("→ {} {incident_id} · {by}", lang.tr("事件", "incident"))
+                        }
+                        Some(Resolution::Dismissed { reason, by, .. }) => {
+                            format!("{}：{reason} · {by}", lang.tr("已忽略", "dismissed"))
+                        }
+                        None => String::new(),
+                    };
+                    ui.label(egui::RichText::new(format!("#{} {} · {what}", a.id, name(a, lang))).small());
+                }
+            }
+        });
+        if muted != tactile.muted {
+            tactile.muted = muted;
+        }
+        for a in actions {
+            self.actions.write(a);
+        }
+    }
+}
+
+fn alert_row(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    a: &Alert,
+    now: i64,
+    reporting: bool,
+    error: Option<&String>,
+    actions: &mut Vec<AlertAction>,
+) {
+    let act = |kind| AlertAction { id: a.id, kind };
+    egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, colour(a.severity))).show(ui, |ui| {
+        ui.set_min_width(ui.available_width());
+        ui.horizontal_wrapped(|ui| {
+            let dot = if a.active { "●" } else { "○" };
+            ui.colored_label(colour(a.severity), format!("{dot} {}", a.severity));
+            ui.label(egui::RichText::new(name(a, lang)).strong());
+            ui.label(&a.subject);
+            if a.count > 1 {
+                ui.label(format!("×{}", a.count));
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let stage = match a.stage() {
+                Stage::New => lang.tr("新预警", "new"),
+                Stage::Acknowledged => lang.tr("已确认", "acknowledged"),
+                Stage::Incident | Stage::Dismissed => "",
+            };
+            ui.weak(format!("{stage} · {} · {} {:.1}", age(now - a.first_seen, lang), lang.tr("值", "value"), a.value));
+            if !a.active {
+                ui.weak(lang.tr("（已解除）", "(cleared)"));
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            if a.lonlat.is_some() && ui.small_button(lang.tr("定位", "Locate")).clicked() {
+                actions.push(act(ActionKind::Locate));
+            }
+            if a.stage() == Stage::New && ui.small_button(lang.tr("确认", "Acknowledge")).clicked() {
+                actions.push(act(ActionKind::Acknowledge));
+            }
+            let label = if reporting {
+                lang.tr("上报中…", "Reporting…")
+            } else {
+                lang.tr("转为事件", "To incident")
+            };
+            if ui.add_enabled(!reporting && a.lonlat.is_some(), egui::Button::new(label).small()).clicked() {
+                actions.push(act(ActionKind::ToIncident));
+            }
+            ui.menu_button(lang.tr("忽略…", "Dismiss…"), |ui| {
+                for (zh, en) in REASONS {
+                    if ui.button(format!("{zh} · {en}")).clicked() {
+                        actions.push(act(ActionKind::Dismiss(format!("{zh} · {en}"))));
+                        ui.close();
+                    }
+                }
+            });
+        });
+        if let Some(e) = error {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 90), e);
+        }
+    });
+}
