@@ -22,7 +22,9 @@ fn render(xvfb: &Path, out: &Path, extra: &[&str]) -> image::RgbImage {
         .arg(env!("CARGO_BIN_EXE_twinhall"))
         .args(["--screenshot", out.to_str().expect("utf8 path"), "--frames", "12", "--size", &size])
         .args(extra)
-        .env("RUST_LOG", "warn");
+        .env("RUST_LOG", "warn")
+        // The journal (orders, alerts) goes beside the picture, not into the user's own.
+        .env("XDG_DATA_HOME", out.parent().expect("a folder"));
     let o = cmd.output().expect("xvfb-run runs");
     assert!(o.status.success(), "twinhall {extra:?} failed: {}\n{}", o.status, String::from_utf8_lossy(&o.stderr));
     image::open(out).expect("a PNG was written").to_rgb8()

@@ -56,6 +56,8 @@ pub struct Tactile {
     focus_when_seen: Option<String>,
     /// The chime muted from the panel.
     pub muted: bool,
+    /// The feed's coordinate system (its snapshot's `crs`): reports go back in it.
+    feed_crs: String,
 }
 
 impl Tactile {
@@ -202,6 +204,7 @@ fn init_tactile(mut commands: Commands, settings: Res<Settings>, city: Res<City>
         errors: HashMap::new(),
         focus_when_seen: None,
         muted: !settings.config.tactile.chime,
+        feed_crs: "EPSG:4326".into(),
     });
 }
 
@@ -228,6 +231,7 @@ fn evaluate(
             FeedApplied::Snapshot(s) => {
                 t.evaluator.apply_snapshot(&s);
                 t.validated = false;
+                t.feed_crs.clone_from(&s.crs);
             }
             FeedApplied::Batch(b) => t.evaluator.apply(&b.upserts, &b.removals),
         }
@@ -326,7 +330,10 @@ fn act(
                 if t.reporting.iter().any(|(a, _)| *a == id) {
                     return Ok(());
                 }
-                let report = incident_report(&alert, &operator)?;
+                let mut report = incident_report(&alert, &operator)?;
+                // Positions here are WGS 84; the backend takes them in its own system.
+                let p = twinhall_client::crs::from_wgs84(LonLat::new(report.lon, report.lat), &t.feed_crs)?;
+                (report.lon, report.lat) = (p.lon, p.lat);
                 t.reporting.push((id, reporter.0.report(&report_key(&alert), &report)));
                 Ok(())
             }
