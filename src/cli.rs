@@ -46,6 +46,9 @@ pub struct Cli {
     /// simulated city has run an hour with it when the wall opens, for the defence hub to find.
     #[arg(long = "hotspot", value_name = "GRID[:CATEGORY[:FACTOR]]")]
     pub hotspots: Vec<String>,
+    /// Show the defence hub's incident heat map from the start.
+    #[arg(long)]
+    pub heat: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

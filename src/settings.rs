@@ -82,6 +82,9 @@ impl Settings {
                 .map_err(|m| arg_err("--hotspot", format!("`{spec}`: {m}")))?;
             config.feed.hotspots.push(spec.clone());
         }
+        if cli.heat {
+            config.defence.heat = true;
+        }
         if let Some(focus) = &cli.focus {
             config.hub.focus = focus.clone();
         }

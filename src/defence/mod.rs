@@ -126,11 +126,16 @@ impl Defence {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<DefenceView>()
-        .init_resource::<Defence>()
+    app.init_resource::<Defence>()
+        .add_systems(PreStartup, init_view)
         .init_resource::<HeatLegend>()
         .add_systems(Update, (follow_feed, rescore).chain().in_set(crate::AppSystems::UpdateOverlays))
         .add_plugins((history::plugin, heat::plugin, scene::plugin, panel::plugin));
+}
+
+/// The view as the config starts it.
+fn init_view(mut commands: Commands, settings: Res<crate::Settings>) {
+    commands.insert_resource(DefenceView { heat: settings.config.defence.heat, ..DefenceView::default() });
 }
 
 /// New incidents in the feed join the log (they arrive with the overlays' incident changes).

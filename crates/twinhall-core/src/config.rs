@@ -125,6 +125,15 @@ pub struct Config {
     pub basemap: BasemapConfig,
     pub hub: HubConfig,
     pub tactile: TactileConfig,
+    pub defence: DefenceConfig,
+}
+
+/// The defence hub (防御中枢).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DefenceConfig {
+    /// The incident heat map on the ground at start (the panel turns it on and off).
+    pub heat: bool,
 }
 
 /// The tactile hub (触觉中枢): warning rules and their alerts.
