@@ -22,6 +22,9 @@ pub mod tactile;
 pub mod theatre;
 pub mod ui;
 
+#[cfg(test)]
+mod test_support;
+
 pub use settings::Settings;
 
 /// The app's per-frame work, in order, all in `Update`. Feature code only does `.in_set(..)`.

@@ -45,25 +45,7 @@ fn start_backend(city: &twinhall_core::CityModel, dir: &std::path::Path) -> (Str
         sim.step(10_000);
         let _ = sim.take_batch();
     }
-    let server = twinhall_feed::ServerConfig {
-        token: String::new(),
-        tick: Duration::from_millis(200),
-        history: 512,
-        orders_path: dir.join("orders.sqlite"),
-        record: None,
-    };
-    let shared = twinhall_feed::shared(twinhall_feed::Source::Sim(Box::new(sim)), server).expect("server state");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            tx.send(listener.local_addr().expect("addr")).expect("send addr");
-            tokio::spawn(twinhall_feed::run_ticker(shared.clone()));
-            let _ = twinhall_feed::serve(listener, shared).await;
-        });
-    });
-    (format!("http://{}", rx.recv_timeout(Duration::from_secs(10)).expect("the server starts")), grid)
+    (crate::test_support::serve_sim(sim, dir.join("orders.sqlite")), grid)
 }
 
 #[test]

@@ -275,25 +275,7 @@ mod tests {
                 ..SimConfig::default()
             },
         );
-        let config = twinhall_feed::ServerConfig {
-            token: String::new(),
-            tick: Duration::from_millis(200),
-            history: 512,
-            orders_path: orders,
-            record: None,
-        };
-        let shared = twinhall_feed::shared(twinhall_feed::Source::Sim(Box::new(sim)), config).expect("server state");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                tx.send(listener.local_addr().expect("addr")).expect("send addr");
-                tokio::spawn(twinhall_feed::run_ticker(shared.clone()));
-                let _ = twinhall_feed::serve(listener, shared).await;
-            });
-        });
-        format!("http://{}", rx.recv_timeout(Duration::from_secs(10)).expect("the server starts"))
+        crate::test_support::serve_sim(sim, orders)
     }
 
     /// `GET path` over a plain socket: the body.
