@@ -39,6 +39,7 @@ fn main() {
             config_origin: twinhall::settings::ConfigOrigin::BuiltIn,
             city_source: source.clone(),
             screenshot: None,
+            brief: None,
         })
         .insert_resource(City { model: Arc::new(city), source })
         .init_resource::<twinhall::camera::GroundCursor>();

@@ -161,6 +161,7 @@ impl City {
                     ring: [[x, y], [x + cell, y], [x + cell, y + cell], [x, y + cell]].map(|p| self.lonlat(p)).to_vec(),
                     population: 1000,
                     governance_index: 80.0,
+                    aspects: Vec::new(),
                 }
             })
             .collect()
@@ -306,6 +307,7 @@ impl City {
                 grid_id: String::new(),
                 reported_at: now,
                 assigned_units: Vec::new(),
+                stages: Vec::new(),
             });
         }
         e

@@ -8,12 +8,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(name = "twinhall", version, about = "市域社会治理数字孪生指挥大屏 / Digital-twin command wall for a city")]
 pub struct Cli {
     /// Configuration file (TOML). Default: config/default.toml when it exists, else built-in defaults.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Backend feed base URL (overrides feed.url); without it the simulated city runs in-process.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     pub feed: Option<String>,
-    /// City to load: embedded:helsinki, generated:N, none, or an .osm.pbf, .osm, .osm.gz, .osm.bz2 or .geojson file (overrides city.source).
+    /// City to load: embedded:helsinki, embedded:liechtenstein, generated:N, none, or an .osm.pbf, .osm, .osm.gz, .osm.bz2 or .geojson file (overrides city.source).
     #[arg(long, value_name = "SOURCE")]
     pub city: Option<String>,
     /// Window size in physical pixels, e.g. 1920x1080.
@@ -23,7 +23,7 @@ pub struct Cli {
     #[arg(long)]
     pub fullscreen: bool,
     /// Interface language.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, global = true)]
     pub lang: Option<LangArg>,
     /// Map style.
     #[arg(long, value_enum)]
@@ -49,6 +49,10 @@ pub struct Cli {
     /// Show the defence hub's incident heat map from the start.
     #[arg(long)]
     pub heat: bool,
+    /// Start a decision-theatre briefing at start-up: its theme id, and a step from 1
+    /// (`public_safety:3`); the ids are those `twinhall check-scenes` lists.
+    #[arg(long, value_name = "THEME[:STEP]", value_parser = parse_brief)]
+    pub brief: Option<(String, usize)>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -57,8 +61,22 @@ pub struct Cli {
 pub enum Command {
     /// Print a JSON summary of a city file (counts of buildings, roads, areas, POIs, rejects).
     CityInfo {
-        /// An .osm.pbf, .osm, .osm.gz, .osm.bz2 or .geojson file, embedded:helsinki or generated:N.
+        /// An .osm.pbf, .osm, .osm.gz, .osm.bz2 or .geojson file, embedded:helsinki, embedded:liechtenstein or generated:N.
         file: String,
+    },
+    /// Check every decision-theatre briefing (*.ron) of a folder, scenes/ by default: one line
+    /// per good file, `file:line:column: message` per bad one; exit 2 if any is bad.
+    CheckScenes {
+        /// The folder of briefings.
+        dir: Option<PathBuf>,
+    },
+    /// Write the index briefing (指数简报) of a backend as one HTML file: the index and its six
+    /// aspects, the trend, the ten worst grids, efficiency supervision, and a picture of the
+    /// scene when a display is there. `twinhall brief --feed URL --out FILE.html`.
+    Brief {
+        /// The HTML file to write.
+        #[arg(long, value_name = "FILE.html")]
+        out: PathBuf,
     },
 }
 
@@ -72,6 +90,24 @@ pub enum LangArg {
 pub enum StyleArg {
     Night,
     Day,
+}
+
+/// Parses `THEME[:STEP]` (STEP from 1) into the theme id and a 0-based step.
+pub fn parse_brief(s: &str) -> Result<(String, usize), String> {
+    let (theme, step) = match s.split_once(':') {
+        Some((t, n)) => {
+            let n: usize = n.trim().parse().map_err(|_| format!("`{n}` is not a step number (1, 2, ...)"))?;
+            if n == 0 {
+                return Err("steps count from 1".into());
+            }
+            (t, n - 1)
+        }
+        None => (s, 0),
+    };
+    if theme.is_empty() {
+        return Err("name a theme id, e.g. social_governance".into());
+    }
+    Ok((theme.to_owned(), step))
 }
 
 /// Parses `WxH`.

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod defence;
 pub mod errors;
 pub mod feed;
+pub mod heartbeat;
 pub mod hub;
 pub mod overlays;
 pub mod paths;
@@ -65,6 +66,7 @@ pub fn plugin(app: &mut App) {
         tactile::plugin,
         defence::plugin,
         theatre::plugin,
+        heartbeat::plugin,
         ui::plugin,
         capture::plugin,
     ));

@@ -19,14 +19,26 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
-    if let Some(Command::CityInfo { file }) = &cli.command {
-        return city_info(file, &cli);
+    match &cli.command {
+        Some(Command::CityInfo { file }) => return city_info(file, &cli),
+        Some(Command::CheckScenes { dir }) => {
+            return Ok(ExitCode::from(twinhall::theatre::check_scenes_cli(dir.clone()) as u8));
+        }
+        Some(Command::Brief { out }) => {
+            let settings = Settings::from_cli(&cli).map_err(|e| e.to_string())?;
+            twinhall::heartbeat::brief_cli(&settings, out, true)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
     }
     let settings = Settings::from_cli(&cli).map_err(|e| e.to_string())?;
     // The files a duty officer edits are checked first: a wrong line is reported before anything
     // else, display or not.
     let plans = twinhall::hub::load_plans(&settings.config.hub)?;
     let rules = twinhall::tactile::load_rules(&settings.config.tactile)?;
+    if let Some((theme, _)) = &settings.brief {
+        twinhall::theatre::check_brief(theme)?;
+    }
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         return Err("no display: set DISPLAY or WAYLAND_DISPLAY, or run under xvfb-run".into());
     }

@@ -23,6 +23,8 @@ pub struct Settings {
     pub city_source: CitySource,
     /// Capture a PNG after this many frames and exit.
     pub screenshot: Option<(PathBuf, u32)>,
+    /// A decision-theatre briefing to start with: theme id and 0-based step (`--brief`).
+    pub brief: Option<(String, usize)>,
 }
 
 impl Settings {
@@ -92,7 +94,13 @@ impl Settings {
             config.hub.dispatch_plan = true;
         }
         let city_source = CitySource::parse(&config.city.source).map_err(|m| arg_err("city", m))?;
-        Ok(Self { config, config_origin, city_source, screenshot: cli.screenshot.clone().map(|p| (p, cli.frames)) })
+        Ok(Self {
+            config,
+            config_origin,
+            city_source,
+            screenshot: cli.screenshot.clone().map(|p| (p, cli.frames)),
+            brief: cli.brief.clone(),
+        })
     }
 }
 
@@ -104,6 +112,6 @@ pub(crate) mod tests {
     pub(crate) fn settings_for(source: CitySource) -> Settings {
         let config =
             Config::parse(twinhall_core::config::DEFAULT_TOML, Path::new("default.toml")).expect("defaults parse");
-        Settings { config, config_origin: ConfigOrigin::BuiltIn, city_source: source, screenshot: None }
+        Settings { config, config_origin: ConfigOrigin::BuiltIn, city_source: source, screenshot: None, brief: None }
     }
 }

@@ -173,3 +173,36 @@ fn a_bad_rules_file_names_file_line_and_field_before_anything_opens() {
     let o = twinhall(&["--config", config.to_str().expect("utf8")]);
     assert_one_line_error(&o, "tactile.chime_severity");
 }
+
+#[test]
+fn check_scenes_passes_the_shipped_briefings_and_names_a_broken_one() {
+    let o = twinhall(&["check-scenes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().filter(|l| l.starts_with("ok ")).count(), 6, "{out}");
+
+    let dir = tempdir("scenes");
+    let good =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenes/01-social-governance.ron")).expect("read");
+    std::fs::write(dir.join("good.ron"), &good).expect("write");
+    // An unknown metric, on the line that names it.
+    let line = good.lines().position(|l| l.contains("\"index_aspects\"")).expect("a chart") + 1;
+    std::fs::write(dir.join("bad.ron"), good.replace("\"index_aspects\"", "\"index_aspectz\"")).expect("write");
+    let o = twinhall(&["check-scenes", dir.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    let want = format!("bad.ron:{line}:");
+    assert!(err.contains(&want) && err.contains("index_aspectz"), "{want} in {err}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("good.ron"), "the good file is listed");
+}
+
+#[test]
+fn an_unknown_briefing_is_refused_before_anything_opens() {
+    let o = twinhall(&["--brief", "no_such_theme"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no_such_theme") && err.contains("social_governance"), "{err}");
+    let o = twinhall(&["--brief", "public_safety:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("steps count from 1"), "{}", stderr(&o));
+}

@@ -16,11 +16,16 @@ fn xvfb_run() -> PathBuf {
 }
 
 fn render(xvfb: &Path, out: &Path, extra: &[&str]) -> image::RgbImage {
-    let size = format!("{W}x{H}");
+    render_sized(xvfb, out, (W, H), 12, extra)
+}
+
+fn render_sized(xvfb: &Path, out: &Path, (w, h): (u32, u32), frames: u32, extra: &[&str]) -> image::RgbImage {
+    let size = format!("{w}x{h}");
+    let frames = frames.to_string();
     let mut cmd = Command::new(xvfb);
-    cmd.args(["-a", "-s", "-screen 0 1280x1024x24"])
+    cmd.args(["-a", "-s", "-screen 0 1920x1080x24"])
         .arg(env!("CARGO_BIN_EXE_twinhall"))
-        .args(["--screenshot", out.to_str().expect("utf8 path"), "--frames", "12", "--size", &size])
+        .args(["--screenshot", out.to_str().expect("utf8 path"), "--frames", &frames, "--size", &size])
         .args(extra)
         .env("RUST_LOG", "warn")
         // The journal (orders, alerts) goes beside the picture, not into the user's own.
@@ -123,4 +128,67 @@ fn a_hot_spot_is_found_and_outlined_as_a_key_grid() {
     eprintln!("key grid pixels: {pink} with the hot spot, {pink_plain} without");
     assert!(pink > 150 && pink > pink_plain * 4, "no key grid drawn: {pink} vs {pink_plain}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Pixels within `tol` (per channel) of `c`.
+fn near(p: &image::Rgb<u8>, c: [u8; 3], tol: i32) -> bool {
+    p.0.iter().zip(c).all(|(a, b)| (i32::from(*a) - i32::from(b)).abs() <= tol)
+}
+
+/// Pixels of `img` inside `[x0, x1) x [y0, y1)` (fractions of the size) near `c`.
+fn count_near(img: &image::RgbImage, (x0, x1, y0, y1): (f32, f32, f32, f32), c: [u8; 3]) -> usize {
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    img.enumerate_pixels()
+        .filter(|(x, y, p)| {
+            let (fx, fy) = (*x as f32 / w, *y as f32 / h);
+            fx >= x0 && fx < x1 && fy >= y0 && fy < y1 && near(p, c, 18)
+        })
+        .count()
+}
+
+/// Every shipped briefing at one step, rendered by the real binary: its charts (in the theme's
+/// accent, top right) and its narration card (the step title in the second accent, bottom left)
+/// are on the wall, where a render without a briefing has neither. The pictures are kept in the
+/// test folder (docs/images/theatre-*.png are copies of them).
+#[test]
+fn every_briefing_shows_its_narration_and_charts() {
+    let xvfb = xvfb_run();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("theatre-shots");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let scenes = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let (briefings, bad) = twinhall_core::theatre::check_dir(&scenes).expect("scenes/");
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(briefings.len(), 6, "six themes ship");
+    let size = (1280, 720);
+    let plain = render_sized(&xvfb, &dir.join("plain.png"), size, 16, &[]);
+    // The view right of the side panel: charts in its right third, narration bottom left.
+    let charts = (0.70, 1.0, 0.0, 0.75);
+    let narration = (0.28, 0.75, 0.70, 0.97);
+    for (_, b) in &briefings {
+        // The first step with a bar chart: its first bar is in the accent.
+        let step = b
+            .steps
+            .iter()
+            .position(|s| s.charts.iter().any(|c| c.kind == twinhall_core::theatre::ChartKind::Bar))
+            .unwrap_or(0);
+        let id = &b.theme.id;
+        let arg = format!("{id}:{}", step + 1);
+        let img = render_sized(&xvfb, &dir.join(format!("theatre-{id}.png")), size, 16, &["--brief", &arg]);
+        let (a1, a2) = (b.theme.accent.0, b.theme.accent2.0);
+        let (chart_px, chart_plain) = (count_near(&img, charts, a1), count_near(&plain, charts, a1));
+        let (title_px, title_plain) = (count_near(&img, narration, a2), count_near(&plain, narration, a2));
+        // The cards' dark fill (8, 14, 28 over the map) under the narration.
+        let card = [10, 16, 30];
+        let (card_px, card_plain) = (count_near(&img, narration, card), count_near(&plain, narration, card));
+        eprintln!(
+            "{id} step {}: accent pixels in the charts {chart_px} (plain {chart_plain}), title pixels {title_px} (plain {title_plain}), card pixels {card_px} (plain {card_plain})",
+            step + 1
+        );
+        assert!(
+            chart_px > 400 && chart_px > chart_plain * 3,
+            "{id}: no chart in the accent: {chart_px} vs {chart_plain}"
+        );
+        assert!(title_px > title_plain + 300, "{id}: no narration title: {title_px} vs {title_plain}");
+        assert!(card_px > 15_000 && card_px > card_plain * 2, "{id}: no narration card: {card_px} vs {card_plain}");
+    }
 }

@@ -54,6 +54,7 @@ pub(super) fn plugin(app: &mut App) {
 fn fly_to_bookmark_keys(
     keys: Res<ButtonInput<KeyCode>>,
     settings: Res<Settings>,
+    city: Option<Res<City>>,
     egui_input: Option<Res<EguiWantsInput>>,
     mut fly: MessageWriter<FlyTo>,
 ) {
@@ -71,7 +72,8 @@ fn fly_to_bookmark_keys(
         KeyCode::Digit8,
         KeyCode::Digit9,
     ];
-    for (key, bookmark) in DIGITS.iter().zip(&settings.config.camera.bookmarks) {
+    let Some(city) = city else { return };
+    for (key, bookmark) in DIGITS.iter().zip(city.bookmarks(&settings.config.camera)) {
         if keys.just_pressed(*key) {
             fly.write(bookmark.into());
         }

@@ -5,8 +5,8 @@ mod fly;
 mod orbit;
 mod pick;
 
-pub use fly::{FlyTo, interpolate, target_orbit};
-pub use orbit::{HomeView, OrbitCamera};
+pub use fly::{Flight, FlyTo, interpolate, target_orbit};
+pub use orbit::{HomeView, OrbitCamera, OrbitSystems, fit_distance_m};
 pub use pick::{GroundCursor, ground_hit};
 
 use bevy::prelude::*;

@@ -47,7 +47,7 @@ impl OrbitCamera {
         Transform::from_translation(self.focus - dir * self.distance_m).looking_at(self.focus, Vec3::Y)
     }
 
-    fn clamp(&mut self) {
+    pub fn clamp(&mut self) {
         self.distance_m = self.distance_m.clamp(MIN_DISTANCE_M, MAX_DISTANCE_M);
         self.pitch = self.pitch.clamp(MIN_PITCH, MAX_PITCH);
         self.heading = self.heading.rem_euclid(std::f32::consts::TAU);
@@ -92,6 +92,7 @@ fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>
     ));
 }
 
+#[allow(clippy::too_many_arguments)]
 fn orbit_with_input(
     mut cams: Query<(&mut OrbitCamera, &HomeView)>,
     mouse: Res<ButtonInput<MouseButton>>,
@@ -100,7 +101,15 @@ fn orbit_with_input(
     scroll: Res<AccumulatedMouseScroll>,
     egui_input: Option<Res<EguiWantsInput>>,
     time: Res<Time>,
+    theatre: Option<Res<crate::theatre::Theatre>>,
 ) {
+    // While a briefing plays, the left and right arrows are the presenter's (previous, next).
+    let presenting = theatre.is_some_and(|t| t.is_playing());
+    let (right_keys, left_keys) = if presenting {
+        ([KeyCode::KeyD, KeyCode::KeyD], [KeyCode::KeyA, KeyCode::KeyA])
+    } else {
+        ([KeyCode::KeyD, KeyCode::ArrowRight], [KeyCode::KeyA, KeyCode::ArrowLeft])
+    };
     let (pointer_free, keys_free) = egui_input
         .map(|e| (!e.wants_pointer_input() && !e.is_pointer_over_area(), !e.wants_keyboard_input()))
         .unwrap_or((true, true));
@@ -128,7 +137,7 @@ fn orbit_with_input(
                 f32::from(u8::from(keys.any_pressed(a))) - f32::from(u8::from(keys.any_pressed(b)))
             };
             o.focus += forward * pan * axis([KeyCode::KeyW, KeyCode::ArrowUp], [KeyCode::KeyS, KeyCode::ArrowDown]);
-            o.focus += right * pan * axis([KeyCode::KeyD, KeyCode::ArrowRight], [KeyCode::KeyA, KeyCode::ArrowLeft]);
+            o.focus += right * pan * axis(right_keys, left_keys);
             o.heading += 1.2 * dt * axis([KeyCode::KeyE, KeyCode::KeyE], [KeyCode::KeyQ, KeyCode::KeyQ]);
             o.pitch += 0.8 * dt * axis([KeyCode::KeyR, KeyCode::KeyR], [KeyCode::KeyF, KeyCode::KeyF]);
             o.distance_m *=

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 use twinhall_core::CityModel;
-use twinhall_core::config::{CityConfig, CitySource, Lang};
+use twinhall_core::config::{Bookmark, CityConfig, CitySource, Lang};
 use twinhall_core::crs::Crs;
 use twinhall_core::geojson::{GeoJsonOptions, import_geojson_path};
 use twinhall_core::model::FileReport;
@@ -33,6 +33,9 @@ impl City {
         }
         match &self.source {
             CitySource::EmbeddedHelsinki => lang.tr("赫尔辛基（演示城市）", "Helsinki (demo city)").to_owned(),
+            CitySource::EmbeddedLiechtenstein => {
+                lang.tr("列支敦士登（演示区域）", "Liechtenstein (demo region)").to_owned()
+            }
             CitySource::Generated(n) => format!("{} {n}", lang.tr("生成城市", "Generated city")),
             CitySource::None => lang.tr("空白地面", "Empty ground").to_owned(),
             CitySource::File(p) => p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -80,6 +83,18 @@ pub fn load_layers(model: &mut CityModel, config: &CityConfig) {
                 model.sources.push(report);
             }
         }
+    }
+}
+
+impl City {
+    /// The configured bookmarks offered for this city (see `Bookmark::belongs_to`).
+    pub fn bookmarks<'a>(&self, camera: &'a twinhall_core::config::CameraConfig) -> Vec<&'a Bookmark> {
+        let bounds = self.model.bounds();
+        let frame = &self.model.frame;
+        camera.bookmarks_for(&self.source, |lon, lat| {
+            let p = frame.to_local(twinhall_core::LonLat::new(lon, lat));
+            (bounds.min[0]..=bounds.max[0]).contains(&p[0]) && (bounds.min[1]..=bounds.max[1]).contains(&p[1])
+        })
     }
 }
 

@@ -274,6 +274,7 @@ mod tests {
                 config_origin: ConfigOrigin::BuiltIn,
                 city_source: source.clone(),
                 screenshot: None,
+                brief: None,
             })
             .insert_resource(City { model: Arc::new(model), source })
             .add_plugins(plugin);

@@ -13,7 +13,9 @@ use bevy::prelude::*;
 use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, bounded};
 use twinhall_client::outbox::{DispatchSink, SendError};
 use twinhall_client::{ClientEvent, LinkState};
-use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Incident, IncidentHistory, IncidentReport, Millis};
+use twinhall_core::protocol::{
+    DispatchOrder, DispatchRequest, Incident, IncidentHistory, IncidentReport, IndexHistory, Millis,
+};
 use twinhall_core::sim::{SimConfig, Simulation};
 
 use super::{FeedLink, FeedStatus, NoSource};
@@ -27,6 +29,7 @@ enum EmbeddedOrder {
     Dispatch { key: String, request: DispatchRequest, reply: Sender<Result<DispatchOrder, SendError>> },
     Report { key: String, report: IncidentReport, reply: Sender<Result<Incident, SendError>> },
     History { since: Millis, limit: usize, reply: Sender<Result<IncidentHistory, String>> },
+    IndexHistory { since: Millis, limit: usize, reply: Sender<Result<IndexHistory, String>> },
 }
 
 /// Sends dispatch orders and incident reports to the embedded simulator (the in-process stand-in
@@ -69,6 +72,18 @@ impl EmbeddedDispatch {
         let (reply, rx) = bounded(1);
         if let Err(e) = self.tx.try_send(EmbeddedOrder::History { since, limit, reply })
             && let EmbeddedOrder::History { reply, .. } = e.into_inner()
+        {
+            let _ = reply.send(Err(BUSY.into()));
+        }
+        rx
+    }
+
+    /// The simulator's governance index history from `since` (the stand-in for
+    /// `GET /v1/index/history`).
+    pub fn index_history(&self, since: Millis, limit: usize) -> Receiver<Result<IndexHistory, String>> {
+        let (reply, rx) = bounded(1);
+        if let Err(e) = self.tx.try_send(EmbeddedOrder::IndexHistory { since, limit, reply })
+            && let EmbeddedOrder::IndexHistory { reply, .. } = e.into_inner()
         {
             let _ = reply.send(Err(BUSY.into()));
         }
@@ -136,6 +151,9 @@ fn handle_order(sim: &mut Simulation, answered: &mut Answered, order: EmbeddedOr
         }
         EmbeddedOrder::History { since, limit, reply } => {
             let _ = reply.send(Ok(sim.history(since, limit)));
+        }
+        EmbeddedOrder::IndexHistory { since, limit, reply } => {
+            let _ = reply.send(Ok(sim.index_history(since, limit)));
         }
     }
 }

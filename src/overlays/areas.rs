@@ -76,24 +76,39 @@ fn build(
     city: Res<City>,
     meshes: Option<ResMut<Assets<Mesh>>>,
     q: Query<(&AreaLayer, &Mesh3d)>,
+    choropleth: Res<super::AreaChoropleth>,
 ) {
     let Some(mut meshes) = meshes else { return };
-    if !changes.areas {
+    if !changes.areas && !choropleth.is_changed() {
         return;
     }
+    // Drilled down: only the drilled area's descendants, more strongly coloured.
+    let inside = |a: &twinhall_core::protocol::Area| {
+        let Some(root) = &choropleth.within else { return true };
+        let mut at = a.parent_id.as_deref();
+        for _ in 0..8 {
+            match at {
+                Some(p) if p == root => return true,
+                Some(p) => at = data.areas.get(p).and_then(|x| x.parent_id.as_deref()),
+                None => return false,
+            }
+        }
+        false
+    };
+    let alpha = if choropleth.within.is_some() || choropleth.aspect.is_some() { 0.32 } else { 0.13 };
     let mut ex = Extruder::new();
     for (layer, handle) in &q {
         let mut out = MeshData::default();
-        for (_, a) in data.areas.iter().filter(|(_, a)| a.level == layer.0) {
+        for (_, a) in data.areas.iter().filter(|(_, a)| a.level == layer.0 && inside(a)) {
             let ring: Vec<[f64; 2]> = a.ring.iter().map(|p| local_of(&city, p[0], p[1])).collect();
             if ring.len() < 3 {
                 continue;
             }
-            let [r, g, b] = level_rgb(index_level(a.governance_index));
+            let [r, g, b] = level_rgb(index_level(crate::heartbeat::area_score(a, choropleth.aspect)));
             ex.flat_polygon(
                 &Polygon { exterior: ring.clone(), holes: Vec::new() },
                 1.0,
-                linear(r, g, b, 0.13),
+                linear(r, g, b, alpha),
                 &mut out,
             );
             let mut closed = ring;

@@ -175,15 +175,16 @@ fn build_incidents(
     changes: Res<OverlayChanges>,
     data: Res<FeedData>,
     spatial: Res<Spatial>,
+    filter: Res<super::IncidentFilter>,
     registry: Option<Res<IconMeshes>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
 ) {
     let (Some(registry), Some(mut meshes)) = (registry, meshes) else { return };
-    if !changes.incidents {
+    if !changes.incidents && !filter.is_changed() {
         return;
     }
     let mut v = IconVerts::with_capacity(data.incidents.len());
-    for (slot, i) in data.incidents.iter() {
+    for (slot, i) in data.incidents.iter().filter(|(_, i)| filter.admits(i)) {
         let closed = i.status >= IncidentStatus::Feedback;
         let stale = data.incidents.is_stale(slot);
         let [r, g, b] = if stale {
@@ -319,6 +320,7 @@ fn build_rings(
     data: Res<FeedData>,
     city: Res<City>,
     spatial: Res<Spatial>,
+    filter: Res<super::IncidentFilter>,
     registry: Option<Res<IconMeshes>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
     mut last_minute: Local<i64>,
@@ -326,13 +328,14 @@ fn build_rings(
     let (Some(registry), Some(mut meshes)) = (registry, meshes) else { return };
     // New incidents stop pulsing five minutes on: look again once a minute.
     let minute = now_ms() / 60_000;
-    if !changes.incidents && !changes.sensors && !selection.is_changed() && minute == *last_minute {
+    let unchanged = !changes.incidents && !changes.sensors && !selection.is_changed() && !filter.is_changed();
+    if unchanged && minute == *last_minute {
         return;
     }
     *last_minute = minute;
     let now = now_ms();
     let mut v = IconVerts::default();
-    for (slot, i) in data.incidents.iter() {
+    for (slot, i) in data.incidents.iter().filter(|(_, i)| filter.admits(i)) {
         let open = i.status < IncidentStatus::Feedback;
         let urgent = i.severity >= 3 || now - i.reported_at < 300_000;
         if open && urgent && !data.incidents.is_stale(slot) {

@@ -32,7 +32,7 @@ pub use labels::{LabelLayout, unit_eta_s};
 pub use material::{Icon, IconMaterial, IconVerts, RingMaterial, Shape};
 pub use panel::{request_image, request_still};
 pub use spatial::{KindIndex, Spatial};
-pub use state::{FeedRef, NearHere, OverlayLayers, Selection};
+pub use state::{AreaChoropleth, FeedRef, IncidentFilter, NearHere, OverlayLayers, Selection};
 pub use view::{OverlayView, local_of, scene_of};
 
 use bevy::prelude::*;
@@ -49,6 +49,8 @@ pub enum OverlaySystems {
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<OverlayLayers>()
+        .init_resource::<IncidentFilter>()
+        .init_resource::<AreaChoropleth>()
         .init_resource::<Selection>()
         .init_resource::<OverlayView>()
         .init_resource::<OverlayChanges>()

@@ -37,6 +37,29 @@ impl Default for OverlayLayers {
     }
 }
 
+/// Which incidents and units the map shows: a briefing step's filter (category, least severity,
+/// status, unit kind); the default shows everything.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct IncidentFilter(pub twinhall_core::theatre::Filter);
+
+impl IncidentFilter {
+    pub fn admits(&self, i: &twinhall_core::protocol::Incident) -> bool {
+        self.0.admits_incident(i.category, i.severity, i.status)
+    }
+
+    pub fn admits_unit(&self, kind: twinhall_core::protocol::UnitKind) -> bool {
+        self.0.admits_unit(kind)
+    }
+}
+
+/// What the area choropleth colours: an aspect of the index (the overall index when none), and
+/// only the descendants of one area (the heartbeat hub's drill-down) when set.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct AreaChoropleth {
+    pub aspect: Option<twinhall_core::protocol::IndexAspect>,
+    pub within: Option<String>,
+}
+
 /// An entity of the feed, by kind and id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FeedRef {

@@ -94,9 +94,10 @@ fn build_units(
     meshes: Option<ResMut<Assets<Mesh>>>,
     mut motions: ResMut<UnitMotions>,
     trails: Query<&Mesh3d, With<TrailLayer>>,
+    filter: Res<super::IncidentFilter>,
 ) {
     let (Some(registry), Some(mut meshes)) = (registry, meshes) else { return };
-    if !changes.units {
+    if !changes.units && !filter.is_changed() {
         return;
     }
     let t = time.elapsed_secs_wrapped();
@@ -146,6 +147,9 @@ fn build_units(
             }
         };
         m.motions[s] = Some((u.version, motion));
+        if !filter.admits_unit(u.kind) {
+            continue;
+        }
         let stale = data.units.is_stale(slot);
         let colour = if stale { stale_colour } else { status_colours[u.status as usize] };
         // Drones at their height, with a line down to the ground point under them.

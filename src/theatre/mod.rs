@@ -1,17 +1,38 @@
-//! The decision theatre (决策剧场): scripted, themed briefings with camera tours, data layers
-//! and narration. Scripts live in scenes/; until the first one ships its section says so.
+//! The decision theatre (视觉中枢 · 决策剧场): themed briefings from scenes/*.ron played on the
+//! live twin. The presenter steps through a briefing (arrow keys, PageUp/PageDown as clickers
+//! send, autoplay); each step flies the camera, switches layers and filters, draws out entities,
+//! and puts narration, charts bound to live metrics and an expert's note on the wall.
+//!
+//! - `library`: the briefing files, read at start and again when one changes on disk;
+//! - `metrics`: the live metrics the charts and narration read, recomputed on change;
+//! - `player`: playback, the presenter's keys, what a step switches on;
+//! - `tour`: camera paths with Bevy's easing functions;
+//! - `highlight`: the step's queries resolved on the store and drawn on the twin;
+//! - `wall`: narration card, charts, expert note and progress over the view;
+//! - `panel`: the presenter's controls in the side panel.
+
+mod charts;
+mod highlight;
+mod library;
+mod metrics;
+mod panel;
+mod player;
+mod tour;
+mod wall;
+
+#[cfg(test)]
+mod tests;
 
 use bevy::prelude::*;
-use bevy_egui::egui;
-use twinhall_core::config::Lang;
 
-pub(super) fn plugin(_app: &mut App) {}
+pub use charts::{chart_points, chart_ui, pie_ui};
+pub use highlight::Highlights;
+pub use library::{Library, check_brief, check_scenes_cli};
+pub use metrics::LiveMetrics;
+pub use panel::TheatreUi;
+pub use player::{Playback, Theatre, TheatreCommand};
+pub use tour::{Tour, sample_tour};
 
-/// The theatre's section in the side panel.
-pub fn section_ui(ui: &mut egui::Ui, lang: Lang) {
-    egui::CollapsingHeader::new(lang.tr("决策剧场", "Decision theatre")).default_open(false).show(ui, |ui| {
-        ui.label(
-            lang.tr("尚无剧本：专题简报剧本放在 scenes/ 目录。", "No briefings yet: themed scripts go in scenes/."),
-        );
-    });
+pub(super) fn plugin(app: &mut App) {
+    app.add_plugins((library::plugin, metrics::plugin, player::plugin, tour::plugin, highlight::plugin, wall::plugin));
 }

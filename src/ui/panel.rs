@@ -176,8 +176,6 @@ pub fn side_panel_ui(
             }
         });
     }
-
-    crate::theatre::section_ui(ui, lang);
 }
 
 /// What the status bar shows.
@@ -278,7 +276,12 @@ fn draw_panels(
     mut fly: MessageWriter<crate::camera::FlyTo>,
     mut view_rect: ResMut<ViewRect>,
     mut hub: crate::hub::HubUi,
-    (mut tactile, mut defence): (crate::tactile::TactileUi, crate::defence::DefenceUi),
+    (mut tactile, mut defence, mut theatre, mut heartbeat): (
+        crate::tactile::TactileUi,
+        crate::defence::DefenceUi,
+        crate::theatre::TheatreUi,
+        crate::heartbeat::HeartbeatUi,
+    ),
 ) -> Result {
     let lang = settings.lang();
     let ctx = contexts.ctx_mut()?.clone();
@@ -316,18 +319,36 @@ fn draw_panels(
     };
     egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
     let mut controls = PanelControls { layers: layers.clone(), style: *style, reset_view: false, fly_to: None };
+    // Only the open city's bookmarks; the buttons and keys 1-9 number these.
+    let bookmarks: Vec<Bookmark> = city.bookmarks(&settings.config.camera).into_iter().cloned().collect();
     let mut defence_fly = None;
-    egui::Panel::left("side_panel").default_size(360.0).resizable(true).show(&mut root, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            // The action hub first: it is what the wall is for during an incident.
-            hub.show(ui, lang);
-            // Then the alerts that may become incidents.
-            tactile.show(ui, lang);
-            // And the risks found before they break out.
-            defence_fly = defence.show(ui, lang);
-            side_panel_ui(ui, lang, summary, &settings.config.camera.bookmarks, &mut controls)
+    // H hides the side panel while a briefing plays: the wall shows only the presentation.
+    let side_panel = !(theatre.hide_panel() && theatre.is_playing());
+    let panel = side_panel.then(|| egui::Panel::left("side_panel").default_size(360.0).resizable(true));
+    if let Some(panel) = panel {
+        panel.show(&mut root, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                // The presenter's controls first while a briefing plays.
+                if theatre.is_playing() {
+                    theatre.show(ui, lang);
+                }
+                // The action hub first: it is what the wall is for during an incident.
+                hub.show(ui, lang);
+                // Then the alerts that may become incidents.
+                tactile.show(ui, lang);
+                // And the risks found before they break out.
+                defence_fly = defence.show(ui, lang);
+                // The city's pulse, and the drill-down from the city to its grids.
+                if let Some(f) = heartbeat.show(ui, lang) {
+                    defence_fly = Some(f);
+                }
+                if !theatre.is_playing() {
+                    theatre.show(ui, lang);
+                }
+                side_panel_ui(ui, lang, summary, &bookmarks, &mut controls)
+            });
         });
-    });
+    }
     let central = root.available_rect_before_wrap();
     if view_rect.0 != central {
         view_rect.0 = central;
@@ -345,7 +366,7 @@ fn draw_panels(
     if let Some(f) = defence_fly {
         fly.write(f);
     }
-    if let Some(b) = controls.fly_to.and_then(|i| settings.config.camera.bookmarks.get(i)) {
+    if let Some(b) = controls.fly_to.and_then(|i| bookmarks.get(i)) {
         fly.write(b.into());
     }
     if controls.reset_view {

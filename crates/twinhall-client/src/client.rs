@@ -170,6 +170,21 @@ impl FeedClient {
         rx
     }
 
+    /// Fetches every governance index report the backend keeps from `since_ms` on, page after
+    /// page, on the worker's runtime ([`fetch_index_history`](crate::fetch_index_history)); the
+    /// history arrives on the returned channel.
+    pub fn fetch_index_history(
+        &self,
+        since_ms: twinhall_core::protocol::Millis,
+    ) -> Receiver<Result<twinhall_core::protocol::IndexHistory, String>> {
+        let (tx, rx) = bounded(1);
+        let (http, config) = (self.http.clone(), self.config.clone());
+        self.runtime.spawn(async move {
+            let _ = tx.send(crate::fetch_index_history(&http, &config, since_ms).await);
+        });
+        rx
+    }
+
     fn fetch_job(&self, path: &str) -> impl Future<Output = Result<Vec<u8>, String>> + Send + 'static {
         let http = self.http.clone();
         let url = format!("{}{}", self.config.base_url, path);

@@ -32,7 +32,8 @@ pub mod crs;
 mod dispatch;
 /// The sequencing rules as a pure function: state + event -> what to do.
 pub mod events;
-/// `GET /v1/incidents/history`: the past incidents the defence hub's baselines count.
+/// `GET /v1/incidents/history` and `GET /v1/index/history`: the past incidents the defence hub's
+/// baselines count, the governance index's past for the heartbeat hub's trends.
 pub mod history;
 /// The reqwest client, bodies under a size limit, the token-in-clear warning.
 mod http;
@@ -55,7 +56,9 @@ pub use config::{
     DEFAULT_MAX_STILL_PIXELS,
 };
 pub use dispatch::{dispatch, idempotency_key, send_dispatch};
-pub use history::{fetch_history, fetch_history_page, fetch_history_pages};
+pub use history::{
+    fetch_history, fetch_history_page, fetch_history_pages, fetch_index_history, fetch_index_history_page,
+};
 pub use http::{http_client, token_in_clear, warn_if_token_in_clear};
 pub use report::{ReportSink, send_report};
 pub use status::{ClientEvent, ClientStats, LinkState, Refusal};

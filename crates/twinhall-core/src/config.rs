@@ -126,6 +126,38 @@ pub struct Config {
     pub hub: HubConfig,
     pub tactile: TactileConfig,
     pub defence: DefenceConfig,
+    pub heartbeat: HeartbeatConfig,
+}
+
+/// The heartbeat hub (心跳中枢): efficiency supervision (效能监管).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HeartbeatConfig {
+    /// Hours an open case may take from its report before it is overdue, by category name
+    /// (`fire`, `public_order` ...); a category left out keeps its default
+    /// ([`crate::metrics::DEFAULT_LIMITS_H`]).
+    #[serde(deserialize_with = "limits_over_defaults")]
+    pub limits_h: std::collections::BTreeMap<String, f64>,
+}
+
+impl Default for HeartbeatConfig {
+    fn default() -> Self {
+        Self { limits_h: crate::metrics::DEFAULT_LIMITS_H.iter().map(|(c, h)| (c.name().to_owned(), *h)).collect() }
+    }
+}
+
+impl HeartbeatConfig {
+    /// The time limits, as efficiency supervision takes them (the config is validated on load,
+    /// so only a hand-built config can fail here).
+    pub fn limits(&self) -> Result<crate::metrics::EfficiencyLimits, String> {
+        crate::metrics::EfficiencyLimits::from_names(&self.limits_h)
+    }
+}
+
+fn limits_over_defaults<'de, D: Deserializer<'de>>(d: D) -> Result<std::collections::BTreeMap<String, f64>, D::Error> {
+    let mut limits = HeartbeatConfig::default().limits_h;
+    limits.extend(std::collections::BTreeMap::<String, f64>::deserialize(d)?);
+    Ok(limits)
 }
 
 /// The defence hub (防御中枢).
@@ -266,7 +298,7 @@ impl Default for WindowConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CityConfig {
-    /// `embedded:helsinki`, `generated:N`, `none`, or a path to an OSM (`.osm.pbf`, `.osm`,
+    /// `embedded:helsinki`, `embedded:liechtenstein`, `generated:N`, `none`, or a path to an OSM (`.osm.pbf`, `.osm`,
     /// `.osm.gz`, `.osm.bz2`) or GeoJSON file.
     pub source: String,
     /// Display name; the source's name when empty.
@@ -543,6 +575,33 @@ pub struct Bookmark {
     pub pitch_deg: f32,
     #[serde(default)]
     pub heading_deg: f32,
+    /// The city it belongs to: `embedded:helsinki` or `helsinki`, `embedded:liechtenstein`, a
+    /// file's name up to its first dot (`liechtenstein` for `data/liechtenstein.osm.pbf`) or its
+    /// path. Offered only while that city is open; with none, while its point lies in the city.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+}
+
+impl Bookmark {
+    /// Whether this bookmark is offered while `source` is open; `inside` tells whether a
+    /// lon/lat lies in the loaded city (asked only of bookmarks without a `city`).
+    pub fn belongs_to(&self, source: &CitySource, inside: impl Fn(f64, f64) -> bool) -> bool {
+        match self.city.as_deref().map(str::trim) {
+            Some(city) => {
+                let bare = city.strip_prefix("embedded:").unwrap_or(city);
+                bare.eq_ignore_ascii_case(&source.key())
+                    || matches!(source, CitySource::File(path) if Path::new(city) == path.as_path())
+            }
+            None => inside(self.lon, self.lat),
+        }
+    }
+}
+
+impl CameraConfig {
+    /// The bookmarks offered while `source` is open, in config order (see [`Bookmark::belongs_to`]).
+    pub fn bookmarks_for(&self, source: &CitySource, inside: impl Fn(f64, f64) -> bool) -> Vec<&Bookmark> {
+        self.bookmarks.iter().filter(|b| b.belongs_to(source, &inside)).collect()
+    }
 }
 
 impl Config {
@@ -629,6 +688,12 @@ impl Config {
                     format!("bookmark `{}`: [{}, {}] is not a valid lon/lat", b.name, b.lon, b.lat),
                 );
             }
+            if let Some(city) = b.city.as_deref()
+                && city.trim().starts_with("embedded:")
+                && let Err(message) = CitySource::parse(city)
+            {
+                return invalid("camera.bookmarks.city", format!("bookmark `{}`: {message}", b.name));
+            }
             if !(10.0..=1_000_000.0).contains(&b.distance_m) || !(5.0..=90.0).contains(&b.pitch_deg) {
                 return invalid(
                     "camera.bookmarks",
@@ -662,6 +727,9 @@ impl Config {
             if let Err(e) = crate::sim::InjectedHotspot::parse(spec) {
                 return invalid("feed.hotspots", format!("`{spec}`: {e}"));
             }
+        }
+        if let Err(m) = self.heartbeat.limits() {
+            return invalid("heartbeat.limits_h", m);
         }
         if !(1..=4).contains(&self.tactile.chime_severity) {
             return invalid("tactile.chime_severity", format!("must be 1..=4, got {}", self.tactile.chime_severity));
@@ -701,6 +769,8 @@ impl Config {
 pub enum CitySource {
     /// The Helsinki extract compiled into the binary.
     EmbeddedHelsinki,
+    /// The Liechtenstein extract (a region with 11 municipalities) compiled into the binary.
+    EmbeddedLiechtenstein,
     /// A procedural city of N buildings.
     Generated(usize),
     /// Ground only.
@@ -710,15 +780,35 @@ pub enum CitySource {
 }
 
 impl CitySource {
+    /// The name bookmarks give this city: `helsinki`, `liechtenstein`, `generated:N`, `none`,
+    /// or a file's name up to its first dot.
+    pub fn key(&self) -> String {
+        match self {
+            Self::EmbeddedHelsinki => "helsinki".into(),
+            Self::EmbeddedLiechtenstein => "liechtenstein".into(),
+            Self::Generated(n) => format!("generated:{n}"),
+            Self::None => "none".into(),
+            Self::File(path) => {
+                let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                name.split('.').next().unwrap_or_default().to_owned()
+            }
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
         if s.is_empty() {
-            return Err("is empty; use embedded:helsinki, generated:N, none or a file path".into());
+            return Err(
+                "is empty; use embedded:helsinki, embedded:liechtenstein, generated:N, none or a file path".into()
+            );
         }
         if let Some(rest) = s.strip_prefix("embedded:") {
             return match rest {
                 "helsinki" => Ok(Self::EmbeddedHelsinki),
-                other => Err(format!("no embedded city `{other}`; the embedded city is `helsinki`")),
+                "liechtenstein" => Ok(Self::EmbeddedLiechtenstein),
+                other => {
+                    Err(format!("no embedded city `{other}`; the embedded cities are `helsinki` and `liechtenstein`"))
+                }
             };
         }
         if let Some(n) = s.strip_prefix("generated:") {
@@ -743,12 +833,65 @@ mod tests {
     #[test]
     fn default_file_equals_built_in_defaults_plus_the_demo_bookmarks_and_model() {
         let parsed = Config::parse(DEFAULT_TOML, Path::new("config/default.toml")).expect("the shipped config parses");
-        assert_eq!(parsed.camera.bookmarks.len(), 4);
+        assert_eq!(parsed.camera.bookmarks.len(), 8);
         assert_eq!(parsed.models.len(), 1);
         let mut without = parsed.clone();
         without.camera.bookmarks.clear();
         without.models.clear();
         assert_eq!(without, Config::default());
+    }
+
+    #[test]
+    fn embedded_liechtenstein_is_a_city_source() {
+        assert_eq!(CitySource::parse("embedded:liechtenstein"), Ok(CitySource::EmbeddedLiechtenstein));
+        assert_eq!(CitySource::parse(" embedded:helsinki "), Ok(CitySource::EmbeddedHelsinki));
+        let err = CitySource::parse("embedded:vienna").err().unwrap_or_default();
+        assert!(err.contains("vienna") && err.contains("`helsinki`") && err.contains("`liechtenstein`"), "{err}");
+        let err = CitySource::parse("").err().unwrap_or_default();
+        assert!(err.contains("embedded:liechtenstein"), "{err}");
+        let c = Config::parse("[city]\nsource = \"embedded:liechtenstein\"\n", Path::new("x.toml"));
+        assert_eq!(c.map(|c| c.city.source).ok().as_deref(), Some("embedded:liechtenstein"));
+    }
+
+    #[test]
+    fn the_shipped_bookmarks_are_offered_only_in_their_city() {
+        let config = Config::parse(DEFAULT_TOML, Path::new("config/default.toml")).expect("the shipped config parses");
+        let nowhere = |_: f64, _: f64| false;
+        let names = |source: &CitySource| -> Vec<String> {
+            config.camera.bookmarks_for(source, nowhere).iter().map(|b| b.name.clone()).collect()
+        };
+        let helsinki = names(&CitySource::EmbeddedHelsinki);
+        assert_eq!(helsinki.len(), 4);
+        assert!(helsinki[0].contains("Central Station"), "{helsinki:?}");
+        let liechtenstein = names(&CitySource::EmbeddedLiechtenstein);
+        assert_eq!(liechtenstein.len(), 4);
+        assert!(
+            liechtenstein.iter().any(|n| n.contains("Vaduz")) && liechtenstein.iter().any(|n| n.contains("Balzers"))
+        );
+        // The same extract loaded from a file is the same city.
+        assert_eq!(names(&CitySource::File("data/liechtenstein.osm.pbf".into())), liechtenstein);
+        assert!(names(&CitySource::Generated(1000)).is_empty());
+        assert!(names(&CitySource::File("data/vienna.osm.pbf".into())).is_empty());
+    }
+
+    #[test]
+    fn a_bookmark_without_a_city_is_offered_where_its_point_lies() {
+        let text = "[[camera.bookmarks]]\nname = \"here\"\nlon = 10.0\nlat = 50.0\ndistance_m = 500.0\npitch_deg = 45.0\n\n\
+                    [[camera.bookmarks]]\nname = \"there\"\ncity = \"data/town.geojson\"\nlon = 11.0\nlat = 51.0\n\
+                    distance_m = 500.0\npitch_deg = 45.0\n";
+        let config = Config::parse(text, Path::new("x.toml")).expect("parses");
+        let near = |lon: f64, lat: f64| (lon - 10.0).abs() < 0.1 && (lat - 50.0).abs() < 0.1;
+        let offered = |source: &CitySource| -> Vec<&str> {
+            config.camera.bookmarks_for(source, near).iter().map(|b| b.name.as_str()).collect()
+        };
+        assert_eq!(offered(&CitySource::Generated(10)), ["here"]);
+        assert_eq!(offered(&CitySource::File("data/town.geojson".into())), ["here", "there"]);
+        // A path names that file only.
+        assert_eq!(offered(&CitySource::File("elsewhere/town.geojson".into())), ["here"]);
+        assert_eq!(offered(&CitySource::File("data/village.geojson".into())), ["here"]);
+        let bad = text.replace("data/town.geojson", "embedded:atlantis");
+        let err = Config::parse(&bad, Path::new("x.toml")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("camera.bookmarks.city") && err.contains("atlantis"), "{err}");
     }
 
     #[test]

@@ -8,9 +8,14 @@
 //! - `feed/`: the feed protocol's types, the store every consumer keeps, the stills a backend draws;
 //! - `sim/`: the simulated city behind the reference backend and the embedded feed;
 //! - `overlay/`: the live overlays' logic (spatial index, coverage, clustering, declutter, search);
+//! - `heartbeat/`: the heartbeat hub (the governance index drilled down from city to grid);
 //! - `hub/`: the action hub (line of sight, surroundings, ranking, plans, the dispatch journal);
 //! - `rules/`: the tactile hub's warning rules and alerts;
 //! - `risk/`: the defence hub's key grids (incidents against each grid's baseline) and key places;
+//! - `metrics/`: named live metrics for the theatre's charts and narration, and the heartbeat
+//!   hub's efficiency supervision (效能监管);
+//! - `brief`: the index briefing (指数简报) as one HTML file;
+//! - `theatre/`: the decision theatre's briefing files (RON in scenes/), parsed and checked;
 //! - `config`, `redact`, `toml_text`: the app's configuration, secrets out of URLs, TOML positions.
 //!
 //! The modules of `geo/`, `city/` and `feed/` are also named at the crate root
@@ -18,16 +23,20 @@
 //!
 //! Nothing here depends on Bevy, so these tests build and run in seconds.
 
+pub mod brief;
 pub mod city;
 pub mod config;
 pub mod feed;
 pub mod geo;
+pub mod heartbeat;
 pub mod hub;
+pub mod metrics;
 pub mod overlay;
 pub mod redact;
 pub mod risk;
 pub mod rules;
 pub mod sim;
+pub mod theatre;
 pub mod toml_text;
 
 pub use city::{coast, extrude, generate, geojson, load, model, osm, routing};

@@ -239,6 +239,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/orders", get(orders))
         .route("/v1/orders/{id}", get(order))
         .route("/v1/index", get(index))
+        .route("/v1/index/history", get(history::index_history))
         .route("/v1/cameras/{id}/snapshot.jpg", get(camera_snapshot))
         .route("/v1/units/{id}/snapshot.jpg", get(unit_snapshot))
         .route("/v1/health", get(health))

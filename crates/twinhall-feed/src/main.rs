@@ -19,7 +19,7 @@ use twinhall_feed::{Limits, Replay, ServerConfig, Source, net, run_ticker, serve
     after_help = limits_help()
 )]
 struct Cli {
-    /// City: embedded:helsinki, generated:N, or an .osm.pbf / .osm / .osm.gz / .osm.bz2 / .geojson file.
+    /// City: embedded:helsinki, embedded:liechtenstein, generated:N, or an .osm.pbf / .osm / .osm.gz / .osm.bz2 / .geojson file.
     #[arg(long, default_value = "embedded:helsinki")]
     city: String,
     /// Address to listen on.

@@ -183,6 +183,15 @@ impl Source {
         }
     }
 
+    /// The governance index reports kept in `[since_ms, now)`, at most `limit` (see
+    /// [`Simulation::index_history`]); a replay keeps none.
+    pub fn index_history(&self, since_ms: Millis, limit: usize) -> Option<twinhall_core::protocol::IndexHistory> {
+        match self {
+            Source::Sim(s) => Some(s.index_history(since_ms, limit)),
+            Source::Replay(_) => None,
+        }
+    }
+
     pub fn is_replay(&self) -> bool {
         matches!(self, Source::Replay(_))
     }

@@ -13,6 +13,10 @@ use crate::{CityModel, LonLat};
 /// The Helsinki extract (© OpenStreetMap contributors, ODbL) compiled into the binaries.
 pub const HELSINKI_PBF: &[u8] = include_bytes!("../../../../assets/city/helsinki.osm.pbf");
 
+/// The Liechtenstein extract (© OpenStreetMap contributors, ODbL): a region of 11
+/// municipalities, compiled into the binaries.
+pub const LIECHTENSTEIN_PBF: &[u8] = include_bytes!("../../../../assets/city/liechtenstein.osm.pbf");
+
 /// Loads a city source into a model.
 pub fn load_source(source: &CitySource, config: &CityConfig) -> Result<CityModel, ImportError> {
     let origin = config.origin.map(|[lon, lat]| LonLat::new(lon, lat));
@@ -20,6 +24,9 @@ pub fn load_source(source: &CitySource, config: &CityConfig) -> Result<CityModel
     match source {
         CitySource::EmbeddedHelsinki => {
             import_pbf_bytes(HELSINKI_PBF, Path::new("embedded:helsinki"), &options("helsinki"))
+        }
+        CitySource::EmbeddedLiechtenstein => {
+            import_pbf_bytes(LIECHTENSTEIN_PBF, Path::new("embedded:liechtenstein"), &options("liechtenstein"))
         }
         CitySource::Generated(n) => Ok(crate::generate::generate_city(*n, 1, LonLat::new(114.0579, 22.5431))),
         CitySource::None => Ok(CityModel::empty("none", LonLat::new(24.9443, 60.1716))),

@@ -74,6 +74,46 @@ pub fn ring_contains(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
     inside
 }
 
+/// The part of `ring` inside the axis-aligned rectangle `min..max` (Sutherland-Hodgman: the
+/// rectangle is convex, so the result's area is the exact overlap; where the ring leaves and
+/// re-enters the rectangle the pieces are joined by zero-width runs along its edge). Empty
+/// when they do not overlap.
+pub fn clip_ring_to_rect(ring: &[[f64; 2]], min: [f64; 2], max: [f64; 2]) -> Ring {
+    let mut out: Ring = ring.to_vec();
+    // Each edge of the rectangle as (axis, bound, keep the side above the bound).
+    for (axis, bound, above) in [(0, min[0], true), (0, max[0], false), (1, min[1], true), (1, max[1], false)] {
+        if out.is_empty() {
+            break;
+        }
+        let inside = |p: &[f64; 2]| if above { p[axis] >= bound } else { p[axis] <= bound };
+        let input = std::mem::take(&mut out);
+        let n = input.len();
+        for i in 0..n {
+            let (a, b) = (input[(i + n - 1) % n], input[i]);
+            let cross = |a: [f64; 2], b: [f64; 2]| {
+                let t = (bound - a[axis]) / (b[axis] - a[axis]);
+                let mut p = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+                p[axis] = bound;
+                p
+            };
+            match (inside(&a), inside(&b)) {
+                (true, true) => out.push(b),
+                (true, false) => out.push(cross(a, b)),
+                (false, true) => {
+                    out.push(cross(a, b));
+                    out.push(b);
+                }
+                (false, false) => {}
+            }
+        }
+        out.dedup();
+        while out.len() > 1 && out.first() == out.last() {
+            out.pop();
+        }
+    }
+    if out.len() < 3 { Vec::new() } else { out }
+}
+
 /// What a building is used for, from OSM's `building=*` (coarse classes for styling).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -213,6 +253,37 @@ pub struct AreaFeature {
     pub name: Option<String>,
 }
 
+/// An administrative area from OSM (`boundary=administrative`): a municipality, a county, a
+/// country. The importer keeps those lying mostly inside the city's buildings' extent, so the
+/// neighbours across a border are left out.
+#[derive(Clone, Debug)]
+pub struct AdminBoundary {
+    /// OSM relation id.
+    pub id: i64,
+    /// `name`.
+    pub name: String,
+    /// `name:zh`, when the data has one.
+    pub name_zh: Option<String>,
+    /// `admin_level` (2 a country, 8 a municipality in most countries).
+    pub level: u8,
+    /// Its outer rings with their holes; an exclave is a polygon of its own.
+    pub polygons: Vec<Polygon>,
+}
+
+impl AdminBoundary {
+    /// Area in square metres.
+    pub fn area(&self) -> f64 {
+        self.polygons.iter().map(Polygon::area).sum()
+    }
+
+    /// Whether a point lies inside one of its polygons (and not in a hole).
+    pub fn contains(&self, p: [f64; 2]) -> bool {
+        self.polygons
+            .iter()
+            .any(|poly| ring_contains(&poly.exterior, p) && !poly.holes.iter().any(|h| ring_contains(h, p)))
+    }
+}
+
 /// Points of interest that the overlays, the simulator and the action hub use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -335,6 +406,8 @@ pub struct CityModel {
     pub water: Vec<AreaFeature>,
     pub green: Vec<AreaFeature>,
     pub pois: Vec<Poi>,
+    /// Administrative areas inside the city, by level then name; empty when the data has none.
+    pub admin: Vec<AdminBoundary>,
     /// Features that were dropped, by reason.
     pub rejected: ReasonCounts,
     /// Features kept after a repair (for example an absurd height replaced by a default).
@@ -354,6 +427,7 @@ impl CityModel {
             water: Vec::new(),
             green: Vec::new(),
             pois: Vec::new(),
+            admin: Vec::new(),
             rejected: ReasonCounts::new(),
             repaired: ReasonCounts::new(),
             sources: Vec::new(),
@@ -404,6 +478,10 @@ impl CityModel {
             water_areas: self.water.len(),
             green_areas: self.green.len(),
             pois: self.pois.len(),
+            admin: self.admin.iter().fold(BTreeMap::new(), |mut m, a| {
+                m.entry(a.level).or_insert_with(Vec::new).push(a.name.clone());
+                m
+            }),
             pois_by_kind,
             rejected: self.rejected.clone(),
             repaired: self.repaired.clone(),
@@ -425,6 +503,9 @@ pub struct CityInfo {
     pub water_areas: usize,
     pub green_areas: usize,
     pub pois: usize,
+    /// Administrative areas' names by `admin_level`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub admin: BTreeMap<u8, Vec<String>>,
     pub pois_by_kind: BTreeMap<PoiKind, usize>,
     pub rejected: ReasonCounts,
     pub repaired: ReasonCounts,

@@ -240,8 +240,20 @@ entity!(
         reported_at: Millis,
         #[serde(default)]
         assigned_units: Vec<String>,
+        /// 流转记录: when each stage began, oldest first (the first is `reported` at
+        /// `reported_at`); a review that sends the case back shows as another `handling` entry.
+        /// Empty from a backend that does not keep it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        stages: Vec<StageTime>,
     }
 );
+
+/// One entry of an incident's 流转记录: the stage it entered, and when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageTime {
+    pub status: IncidentStatus,
+    pub at: Millis,
+}
 
 entity!(
     /// A CCTV camera; the id is a 20-digit GB/T 28181 device code.
@@ -440,8 +452,13 @@ entity!(
         parent_id: Option<String>,
         ring: Vec<[f64; 2]>,
         population: u32,
-        /// 0 to 100.
+        /// 0 to 100: the mean of `aspects` when it has any.
         governance_index: f32,
+        /// The six aspects of the index for this area, each with its four-colour level (a grid's
+        /// from its incidents, a parent's the population-weighted mean of its children's; the
+        /// city's equal the governance index report). Empty from a backend that does not say.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        aspects: Vec<AspectScore>,
     }
 );
 
@@ -486,6 +503,19 @@ pub struct GovernanceIndex {
     pub updated_at: Millis,
     pub overall: f32,
     pub aspects: Vec<AspectScore>,
+}
+
+/// `GET /v1/index/history?since=MS&limit=N`: the governance index reports of `[since, until)`,
+/// oldest first (each `updated_at` in the span). `since` is the asked-for time, raised to the
+/// oldest sample the backend still holds; `until` is the backend's clock, or where the page
+/// stops when `truncated` (more follow: ask again with `since` = `until`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndexHistory {
+    pub since: Millis,
+    pub until: Millis,
+    pub samples: Vec<GovernanceIndex>,
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 /// Entities grouped by kind; used by snapshots and by batch upserts.

@@ -494,6 +494,7 @@ mod tests {
                 .collect(),
             population,
             governance_index: 80.0,
+            aspects: Vec::new(),
         }
     }
 

@@ -143,6 +143,7 @@ fn square(id: &str, lon0: f64, lat0: f64, side_deg: f64) -> Area {
         ring: vec![[lon0, lat0], [lon0 + side_deg, lat0], [lon0 + side_deg, lat0 + side_deg], [lon0, lat0 + side_deg]],
         population: 0,
         governance_index: 0.0,
+        aspects: Vec::new(),
     }
 }
 

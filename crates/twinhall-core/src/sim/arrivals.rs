@@ -184,7 +184,21 @@ impl Arrivals {
         };
         let grid_areas: Vec<&Area> = areas.iter().filter(|a| a.level == AreaLevel::Grid).collect();
         let side = (grid_areas.len() as f64).sqrt().round() as usize;
-        let regular = side > 0 && grid_areas.len() == side * side && !bounds.is_empty();
+        // A square partition of `bounds` row by row, as `grid_areas` cuts it; grids cut from real
+        // districts (`admin_areas`) are found by their rings instead.
+        let regular = side > 0
+            && grid_areas.len() == side * side
+            && !bounds.is_empty()
+            && grid_areas.iter().enumerate().all(|(k, a)| {
+                let size = bounds.size();
+                let corner = frame.to_lonlat([
+                    bounds.min[0] + size[0] * (k % side) as f64 / side as f64,
+                    bounds.min[1] + size[1] * (k / side) as f64 / side as f64,
+                ]);
+                a.ring.len() == 4
+                    && (a.ring[0][0] - corner.lon).abs() < 1e-7
+                    && (a.ring[0][1] - corner.lat).abs() < 1e-7
+            });
         let mut grids: Vec<GridCell> = grid_areas
             .iter()
             .enumerate()
@@ -210,6 +224,14 @@ impl Arrivals {
                 let holds = |k: usize| crate::model::ring_contains(&grid_areas[k].ring, [ll.lon, ll.lat]);
                 let found = neighbourhood(row, col, side, true).into_iter().find(|&k| holds(k));
                 if let Some(k) = found {
+                    grids[k].places.push(p);
+                }
+            }
+        } else if !grid_areas.is_empty() {
+            let index = crate::ring::ContainIndex::new(grid_areas.iter().map(|a| a.ring.as_slice()));
+            for p in road_places(graph) {
+                let ll = frame.to_lonlat(p);
+                if let Some(k) = index.first_containing([ll.lon, ll.lat]) {
                     grids[k].places.push(p);
                 }
             }

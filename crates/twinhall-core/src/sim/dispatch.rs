@@ -111,6 +111,7 @@ impl Simulation {
             Some((incident, since)) => {
                 if incident.status < IncidentStatus::Assigned {
                     incident.status = IncidentStatus::Assigned;
+                    incident.stages.push(crate::protocol::StageTime { status: IncidentStatus::Assigned, at: now });
                     *since = now;
                 }
                 incident.assigned_units.extend(order.unit_ids.iter().cloned());

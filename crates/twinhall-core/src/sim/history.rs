@@ -113,6 +113,20 @@ impl History {
         self.records.len()
     }
 
+    /// The records reported in `[since, until)`, oldest first, as the governance index counts
+    /// them: (grid, category, severity, reported_at, closed_at).
+    pub(super) fn between(
+        &self,
+        since: Millis,
+        until: Millis,
+    ) -> impl Iterator<Item = (u32, IncidentCategory, u8, Millis, Option<Millis>)> + '_ {
+        let start = self.records.partition_point(|r| r.reported_at < since);
+        self.records
+            .range(start..)
+            .take_while(move |r| r.reported_at < until)
+            .map(|r| (r.grid, r.category, r.severity, r.reported_at, r.closed_at))
+    }
+
     /// Notes that the incident `id`, reported at `reported_at`, was archived at `at`.
     pub(super) fn close(&mut self, id: &str, reported_at: Millis, at: Millis) {
         let key = RecordId::of(id);

@@ -4,7 +4,8 @@
 use super::{Simulation, ring_has};
 use crate::frame::LonLat;
 use crate::protocol::{
-    AreaLevel, Incident, IncidentCategory, IncidentReport, IncidentStatus, ReportChannel, ReportError, UnitStatus,
+    AreaLevel, Incident, IncidentCategory, IncidentReport, IncidentStatus, ReportChannel, ReportError, StageTime,
+    UnitStatus,
 };
 
 /// How far outside the city's box a reported position may lie, metres.
@@ -37,6 +38,23 @@ const CATEGORIES: [(IncidentCategory, &str); 8] = [
 
 /// An accepted incident nobody dispatches to is taken on by the grid's own staff after this.
 pub const LOCAL_HANDLING_MS: i64 = 30 * 60_000;
+
+/// One incident in this many is sent back from review to handling once (its number modulo this
+/// is [`SENT_BACK_REMAINDER`]): the cases not closed on first handling that efficiency
+/// supervision counts.
+pub const SENT_BACK_EVERY: u64 = 10;
+const SENT_BACK_REMAINDER: u64 = 7;
+
+/// Whether review sends this incident back to handling: chosen by its number, so the random
+/// stream (and with it every other outcome of a seed) stays as it was, and once only.
+fn review_sends_back(inc: &Incident) -> bool {
+    let chosen = inc
+        .id
+        .strip_prefix("I-")
+        .and_then(|n| n.parse::<u64>().ok())
+        .is_some_and(|n| n % SENT_BACK_EVERY == SENT_BACK_REMAINDER);
+    chosen && inc.stages.iter().filter(|s| s.status == IncidentStatus::Handling).count() < 2
+}
 
 impl Simulation {
     pub(super) fn new_incident(&mut self) {
@@ -84,8 +102,15 @@ impl Simulation {
         let id = format!("I-{:06}", self.next_incident);
         self.next_incident += 1;
         let area_of = |level: AreaLevel| self.areas.iter().filter(|a| a.level == level).find(|a| ring_has(&a.ring, p));
-        let grid = area_of(AreaLevel::Grid).map(|a| a.id.clone()).unwrap_or_default();
-        let district = area_of(AreaLevel::District).map(|a| a.name.clone()).unwrap_or_default();
+        let grid_area = area_of(AreaLevel::Grid);
+        let grid = grid_area.map(|a| a.id.clone()).unwrap_or_default();
+        // The district above the grid (an exclave's grids lie outside its district's outline),
+        // else the district whose outline holds the point.
+        let mut above = grid_area;
+        while let Some(a) = above.filter(|a| a.level != AreaLevel::District) {
+            above = a.parent_id.as_deref().and_then(|id| self.areas.iter().find(|x| x.id == id));
+        }
+        let district = above.or_else(|| area_of(AreaLevel::District)).map(|a| a.name.clone()).unwrap_or_default();
         let local = self.city_frame.to_local(p);
         let address = self
             .streets
@@ -112,6 +137,7 @@ impl Simulation {
             grid_id: grid,
             reported_at: self.now_ms,
             assigned_units: Vec::new(),
+            stages: vec![StageTime { status: IncidentStatus::Reported, at: self.now_ms }],
         }
     }
 
@@ -188,7 +214,8 @@ impl Simulation {
 
     /// Moves incidents on: accepted after a minute, handled once their units arrive (or by the
     /// grid's staff [`LOCAL_HANDLING_MS`] after acceptance when none were sent), then
-    /// feedback, review and archive; archived incidents leave after ten minutes.
+    /// feedback, review (which sends one case in [`SENT_BACK_EVERY`] back to handling once) and
+    /// archive; archived incidents leave after ten minutes. Each move is noted in `stages`.
     pub(super) fn advance_incidents(&mut self) {
         let now = self.now_ms;
         let on_scene: std::collections::HashSet<String> = self
@@ -207,6 +234,7 @@ impl Simulation {
                 IncidentStatus::Assigned if on_scene.contains(id) => Some(IncidentStatus::Handling),
                 IncidentStatus::Handling if waited > 300_000 => Some(IncidentStatus::Feedback),
                 IncidentStatus::Feedback if waited > 60_000 => Some(IncidentStatus::Review),
+                IncidentStatus::Review if waited > 60_000 && review_sends_back(inc) => Some(IncidentStatus::Handling),
                 IncidentStatus::Review if waited > 60_000 => Some(IncidentStatus::Archived),
                 IncidentStatus::Archived if waited > 600_000 => {
                     gone.push(id.clone());
@@ -216,6 +244,7 @@ impl Simulation {
             };
             if let Some(s) = next {
                 inc.status = s;
+                inc.stages.push(StageTime { status: s, at: now });
                 inc.version += 1;
                 inc.updated_at = now;
                 *since = now;

@@ -4,18 +4,21 @@
 //! facilities, sensors, five levels of grid areas and the governance index come from the city.
 //! Incidents arrive with structure in space and time (`arrivals`: busier grids, a daily rhythm,
 //! drifting hot spots, injected ones) and are kept in a bounded history whose past is made up at
-//! start (`history`), for the defence hub's baselines.
+//! start (`history`), for the defence hub's baselines. The governance index, each area's six
+//! aspects and the report's history are scored from those incidents (`index`).
 //! Deterministic for a seed: the same seed and steps give the same entities.
 
 mod arrivals;
 mod dispatch;
 mod history;
 mod incidents;
+mod index;
 mod populate;
 mod spec;
 
 pub use arrivals::{InjectedHotspot, MAX_HOTSPOT_FACTOR, daily_rhythm};
 pub use history::{HISTORY_MAX_DAYS, HISTORY_MAX_RECORDS};
+pub use index::{ASPECTS, INDEX_EVERY_MS, INDEX_MINUTE_SAMPLES_MS, INDEX_WINDOW_MS, aspect_weights};
 pub use spec::DEFAULT_HOTSPOT_FACTOR;
 
 pub use incidents::{CITY_MARGIN_M, IncidentDraft};
@@ -141,6 +144,8 @@ pub struct Simulation {
     arrivals: arrivals::Arrivals,
     /// Every incident reported, and the made-up past.
     history: history::History,
+    /// The area tree the index is computed over, and the index's samples.
+    index_model: index::IndexModel,
 }
 
 impl Simulation {
@@ -205,9 +210,12 @@ impl Simulation {
         self.advance_incidents();
         self.move_units(dt_s);
         self.update_sensors();
+        // The index drifted at random here once; its draws are still taken so that a seed's
+        // incidents (severity, channel) stay as they were.
         if self.rng.unit() < dt_s / 30.0 {
-            self.drift_index();
+            (0..6).for_each(|_| _ = self.rng.unit());
         }
+        self.step_index();
     }
 
     pub(super) fn update_sensors(&mut self) {
@@ -227,17 +235,6 @@ impl Simulation {
             s.stale_after = Some(now + 300_000);
             self.changed.sensors.push(s.clone());
         }
-    }
-
-    pub(super) fn drift_index(&mut self) {
-        for a in &mut self.index.aspects {
-            a.score = (a.score + self.rng.range(-1.5, 1.5) as f32).clamp(40.0, 100.0);
-            a.level = crate::overlay::index_level(a.score);
-        }
-        self.index.overall =
-            self.index.aspects.iter().map(|a| a.score).sum::<f32>() / self.index.aspects.len().max(1) as f32;
-        self.index.updated_at = self.now_ms;
-        self.index_changed = true;
     }
 
     pub fn camera(&self, id: &str) -> Option<&Camera> {

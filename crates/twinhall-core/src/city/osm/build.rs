@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 
 use super::assembly::{assemble_rings, join_chains};
 use super::read::RawOsm;
-use super::tags::{AreaClass, Tags, area_class, building_heights, is_building, is_tunnel, tag};
+use super::tags::{AreaClass, Tags, area_class, building_heights, is_admin_boundary, is_building, is_tunnel, tag};
 use crate::frame::{LocalFrame, LonLat};
 use crate::model::{
-    AreaFeature, Building, BuildingKind, CityModel, Poi, PoiKind, Polygon, Railway, Ring, Road, RoadClass,
+    AdminBoundary, AreaFeature, Building, BuildingKind, CityModel, Poi, PoiKind, Polygon, Railway, Ring, Road,
+    RoadClass,
 };
 use crate::ring::{ContainIndex, validate_ring};
 
@@ -289,7 +290,85 @@ pub(super) fn build_city(raw: &RawOsm, options: &OsmOptions) -> CityModel {
         }
     }
     b.city.pois.sort_by_key(|p| (p.kind, p.id));
+    add_admin(&mut b);
     b.city
+}
+
+/// Share of an administrative area that must lie inside the buildings' extent for it to count
+/// as part of the city (the neighbours across a border reach into the extract only partly).
+const ADMIN_INSIDE_SHARE: f64 = 0.5;
+
+/// Reads `boundary=administrative` relations into [`CityModel::admin`]: outer member ways
+/// joined into rings (holes from `inner` members), kept when most of the area lies inside the
+/// bounding box of the buildings (of buildings and roads when there are no buildings).
+fn add_admin(b: &mut Builder<'_>) {
+    let raw = b.raw;
+    let mut extent = crate::model::Bounds::EMPTY;
+    for p in b.city.buildings.iter().flat_map(|x| x.footprint.exterior.iter()) {
+        extent.extend(*p);
+    }
+    if extent.is_empty() {
+        extent = b.city.bounds();
+    }
+    if extent.is_empty() {
+        return;
+    }
+    for rel in raw.relations.iter().filter(|r| is_admin_boundary(&r.tags)) {
+        let (Some(name), Some(level)) =
+            (tag(&rel.tags, "name"), tag(&rel.tags, "admin_level").and_then(|l| l.trim().parse::<u8>().ok()))
+        else {
+            b.city.reject("admin_without_name_or_level");
+            continue;
+        };
+        let mut outers: Vec<&[i64]> = Vec::new();
+        let mut inners: Vec<&[i64]> = Vec::new();
+        for (way_id, role) in &rel.ways {
+            match raw.ways.get(way_id) {
+                Some(w) if role == "inner" => inners.push(&w.refs),
+                Some(w) => outers.push(&w.refs),
+                None => {}
+            }
+        }
+        let (outer_rings, _) = assemble_rings(&outers);
+        let (inner_rings, _) = assemble_rings(&inners);
+        let mut polygons: Vec<Polygon> = outer_rings
+            .iter()
+            .filter_map(|r| b.ring(r).ok())
+            .map(|exterior| Polygon { exterior, holes: Vec::new() })
+            .collect();
+        if polygons.is_empty() {
+            // Mostly a neighbour that the extract cut: its ways are not all there.
+            b.city.reject("admin_unclosed_ring");
+            continue;
+        }
+        for hole in inner_rings.iter().filter_map(|r| b.ring(r).ok()) {
+            if let Some(poly) = polygons.iter_mut().find(|p| crate::model::ring_contains(&p.exterior, hole[0])) {
+                poly.holes.push(hole);
+            }
+        }
+        for poly in &mut polygons {
+            poly.normalize_orientation();
+        }
+        let area: f64 = polygons.iter().map(Polygon::area).sum();
+        let inside: f64 = polygons
+            .iter()
+            .map(|p| {
+                crate::model::signed_area(&crate::model::clip_ring_to_rect(&p.exterior, extent.min, extent.max)).abs()
+            })
+            .sum();
+        if area <= 0.0 || inside < ADMIN_INSIDE_SHARE * area {
+            b.city.reject("admin_outside_city");
+            continue;
+        }
+        b.city.admin.push(AdminBoundary {
+            id: rel.id,
+            name: name.to_owned(),
+            name_zh: tag(&rel.tags, "name:zh").map(str::to_owned),
+            level,
+            polygons,
+        });
+    }
+    b.city.admin.sort_by(|x, y| (x.level, &x.name, x.id).cmp(&(y.level, &y.name, y.id)));
 }
 
 /// Turns coastline ways into sea polygons clipped to the extract's bounds.

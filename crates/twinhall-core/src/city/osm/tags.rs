@@ -52,10 +52,17 @@ pub(super) fn is_tunnel(tags: &Tags) -> bool {
     matches!(tag(tags, "tunnel"), Some("yes") | Some("culvert"))
 }
 
-/// Relations the import reads: multipolygons and building relations; the rest (routes,
-/// boundaries, turn restrictions) are skipped when the file is read.
+/// Relations the import reads: multipolygons, building relations and administrative
+/// boundaries; the rest (routes, other boundaries, turn restrictions) are skipped when the file
+/// is read.
 pub(super) fn is_area_relation(tags: &Tags) -> bool {
-    matches!(tag(tags, "type"), Some("multipolygon") | Some("building"))
+    matches!(tag(tags, "type"), Some("multipolygon") | Some("building")) || is_admin_boundary(tags)
+}
+
+/// `boundary=administrative` on a boundary or multipolygon relation.
+pub(super) fn is_admin_boundary(tags: &Tags) -> bool {
+    tag(tags, "boundary") == Some("administrative")
+        && matches!(tag(tags, "type"), Some("boundary") | Some("multipolygon"))
 }
 
 /// Parses OSM length values such as `12`, `12.5 m`, `40 ft`.

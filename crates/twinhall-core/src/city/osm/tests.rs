@@ -164,3 +164,81 @@ fn a_compressed_file_cut_short_is_an_error_not_a_smaller_city() {
         assert!(msg.starts_with("half.osm.gz: the ") && msg.contains(kind), "{kind}: {msg}");
     }
 }
+
+/// The 11 municipalities of Liechtenstein (admin_level 8), as OSM names them.
+pub(crate) const LIECHTENSTEIN_MUNICIPALITIES: [&str; 11] = [
+    "Balzers",
+    "Eschen",
+    "Gamprin",
+    "Mauren",
+    "Planken",
+    "Ruggell",
+    "Schaan",
+    "Schellenberg",
+    "Triesen",
+    "Triesenberg",
+    "Vaduz",
+];
+
+#[test]
+fn liechtenstein_gives_its_11_municipalities_and_not_its_neighbours() {
+    let city =
+        import_pbf_bytes(crate::load::LIECHTENSTEIN_PBF, Path::new("embedded:liechtenstein"), &OsmOptions::default())
+            .expect("the embedded extract imports");
+    let mut names: Vec<&str> = city.admin.iter().filter(|a| a.level == 8).map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, LIECHTENSTEIN_MUNICIPALITIES);
+    // Each is a real area (Schellenberg, the smallest, is about 3.5 km²; all together about 160 km²).
+    for a in city.admin.iter().filter(|a| a.level == 8) {
+        assert!(a.area() > 2.0e6 && a.area() < 40.0e6, "{}: {} m²", a.name, a.area());
+    }
+    let total: f64 = city.admin.iter().filter(|a| a.level == 8).map(|a| a.area()).sum();
+    assert!((140.0e6..180.0e6).contains(&total), "{total} m²");
+    // Their neighbours across the Rhine and the Austrian border are counted as left out.
+    assert!(
+        city.rejected.get("admin_outside_city").copied().unwrap_or(0)
+            + city.rejected.get("admin_unclosed_ring").copied().unwrap_or(0)
+            > 0
+    );
+    // Vaduz's centre lies in Vaduz.
+    let vaduz = city.admin.iter().find(|a| a.name == "Vaduz").expect("Vaduz");
+    assert!(vaduz.contains(city.frame.to_local(crate::LonLat::new(9.5215, 47.1410))));
+}
+
+#[test]
+fn an_extract_without_boundaries_has_no_admin_areas() {
+    let file = josm_file(&square(-1, 24.9410, 60.1700, "", "    <tag k='building' v='yes' />\n"));
+    let city = import(file.as_bytes(), "one.osm").expect("imports");
+    assert!(city.admin.is_empty());
+}
+
+/// Prints import times and counts of both embedded cities:
+/// `cargo test -p twinhall-core --release -- --ignored --nocapture embedded_city_figures`.
+#[test]
+#[ignore = "measurement, prints figures"]
+fn embedded_city_figures() {
+    for (name, bytes) in [("helsinki", crate::load::HELSINKI_PBF), ("liechtenstein", crate::load::LIECHTENSTEIN_PBF)] {
+        let start = std::time::Instant::now();
+        let city = import_pbf_bytes(bytes, Path::new(name), &OsmOptions::default()).expect("imports");
+        let took = start.elapsed();
+        let info = city.info();
+        println!(
+            "{name}: import {:.0} ms, {} buildings, {} roads, {} road segments, {} pois, extent {:.0} x {:.0} m, admin {:?}, rejected {:?}",
+            took.as_secs_f64() * 1e3,
+            info.buildings,
+            info.roads,
+            info.road_segments,
+            info.pois,
+            info.extent_m[0],
+            info.extent_m[1],
+            info.admin,
+            info.rejected
+        );
+        let sim = crate::sim::Simulation::new(&city, crate::sim::SimConfig { history_days: 0, ..Default::default() });
+        let mut levels = std::collections::BTreeMap::new();
+        for a in sim.snapshot().entities.areas {
+            *levels.entry(format!("{:?}", a.level)).or_insert(0usize) += 1;
+        }
+        println!("{name}: simulated areas by level {levels:?}");
+    }
+}

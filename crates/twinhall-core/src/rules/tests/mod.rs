@@ -106,6 +106,7 @@ pub(super) fn incident(id: &str, category: IncidentCategory, x: f64, y: f64, t: 
         grid_id: String::new(),
         reported_at: t,
         assigned_units: Vec::new(),
+        stages: Vec::new(),
     }
 }
 
@@ -122,6 +123,7 @@ pub(super) fn square(id: &str, level: AreaLevel, x: f64, y: f64, size: f64, vers
         ring: vec![at(x, y), at(x + size, y), at(x + size, y + size), at(x, y + size)],
         population: 1000,
         governance_index: 80.0,
+        aspects: Vec::new(),
     }
 }
 

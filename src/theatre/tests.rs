@@ -1,0 +1,248 @@
+//! The theatre headless: camera paths under a manual clock (keyframes, easing, heading across
+//! north, a skip mid-move), and a briefing played from a real file on the simulated city's
+//! store: layers, filter, highlights and tour on entering a step, the presenter's keys, a hot
+//! reload (good and broken) while it plays, and the wall's view put back when it stops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bevy::math::curve::{Curve, EaseFunction, EasingCurve};
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+use twinhall_core::LonLat;
+use twinhall_core::config::CitySource;
+use twinhall_core::protocol::{AreaLevel, IncidentCategory};
+use twinhall_core::sim::{SimConfig, Simulation};
+
+use super::highlight::Highlights;
+use super::library::Library;
+use super::player::{Theatre, TheatreCommand};
+use super::tour::{Tour, lerp_orbit, sample_tour};
+use crate::camera::OrbitCamera;
+use crate::city::{City, LayerVisibility};
+use crate::defence::DefenceView;
+use crate::feed::FeedData;
+use crate::overlays::{IncidentFilter, OverlayLayers};
+
+fn orbit(x: f32, d: f32, heading_deg: f32) -> OrbitCamera {
+    OrbitCamera { focus: Vec3::new(x, 0.0, 0.0), distance_m: d, pitch: 0.8, heading: heading_deg.to_radians() }
+}
+
+#[test]
+fn a_path_passes_its_keyframes_with_their_easing_and_turns_the_short_way() {
+    let from = orbit(0.0, 1000.0, 350.0);
+    let a = orbit(1000.0, 1000.0, 10.0);
+    let b = orbit(1000.0, 250.0, 10.0);
+    let tour =
+        Tour { from, keys: vec![(a, 2.0, EaseFunction::Linear), (b, 4.0, EaseFunction::CubicInOut)], elapsed_s: 0.0 };
+    assert_eq!(tour.total_s(), 6.0);
+    let (start, done) = sample_tour(&tour, 0.0);
+    assert!(!done && (start.focus - from.focus).length() < 1e-3 && (start.distance_m - from.distance_m).abs() < 1e-2);
+    assert!((start.heading - from.heading).abs() < 1e-4, "{start:?}");
+    // Linear first leg: half-way in time is half-way in space, and the heading goes through north
+    // (350° → 0° → 10°), not back round through 180°.
+    let (mid, _) = sample_tour(&tour, 1.0);
+    assert!((mid.focus.x - 500.0).abs() < 1e-3, "{mid:?}");
+    assert!(mid.heading.to_degrees() < 1.0 || mid.heading.to_degrees() > 359.0, "{}", mid.heading.to_degrees());
+    // The first keyframe is reached exactly.
+    let (at_a, done) = sample_tour(&tour, 2.0);
+    assert!(!done && (at_a.focus - a.focus).length() < 1e-3);
+    // The second leg eases: a quarter in time is the cubic's share of the way.
+    let (q, _) = sample_tour(&tour, 3.0);
+    let s = EasingCurve::new(0.0, 1.0, EaseFunction::CubicInOut).sample_clamped(0.25);
+    assert!(s < 0.25, "cubic in-out starts slow");
+    assert_eq!(q, lerp_orbit(&a, &b, s));
+    // Ends exactly on the last keyframe and says so.
+    let (end, done) = sample_tour(&tour, 6.5);
+    assert!(done);
+    assert!((end.distance_m - 250.0).abs() < 1e-3 && (end.heading - b.heading).abs() < 1e-5);
+}
+
+/// A city, its simulated feed in the store, a camera, and the theatre's plugins, with `dir` as
+/// the scenes folder.
+fn theatre_app(dir: &std::path::Path) -> (App, Entity) {
+    let settings = crate::settings::tests::settings_for(CitySource::Generated(400));
+    let model = Arc::new(twinhall_core::generate::generate_city(400, 5, LonLat::new(114.06, 22.54)));
+    let mut sim = Simulation::new(&model, SimConfig { units: 40, cameras: 60, incidents: 80, ..SimConfig::default() });
+    sim.step(10_000);
+    let mut data = FeedData::default();
+    data.apply_snapshot(sim.snapshot());
+    data.synced = true;
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(250)))
+        .init_resource::<ButtonInput<KeyCode>>()
+        .init_resource::<ButtonInput<MouseButton>>()
+        .init_resource::<bevy::input::mouse::AccumulatedMouseScroll>()
+        .insert_resource(settings)
+        .insert_resource(City { model, source: CitySource::Generated(400) })
+        .insert_resource(data)
+        .init_resource::<OverlayLayers>()
+        .init_resource::<LayerVisibility>()
+        .init_resource::<IncidentFilter>()
+        .insert_resource(DefenceView::default())
+        .init_resource::<Highlights>()
+        .add_plugins((super::library::plugin, super::player::plugin, super::tour::plugin))
+        .insert_resource(Library::new(dir.to_owned()));
+    let cam = app.world_mut().spawn(orbit(0.0, 3000.0, 0.0)).id();
+    (app, cam)
+}
+
+const SCENE: &str = r##"Briefing(
+    theme: (id: "drill", title: (zh: "演练", en: "Drill"), accent: "#ff0000"),
+    steps: [
+        (
+            title: (zh: "火情", en: "Fires"),
+            body: (zh: "在办 {open_incidents} 起", en: "{open_incidents} open"),
+            camera: Path([(at: City, seconds: 1), (at: Highlight, seconds: 2, easing: SineInOut, heading_deg: 90)]),
+            layers: (cones: false, area_level: grid, buildings: false),
+            filter: (categories: [fire], min_severity: 2),
+            highlight: [Incidents((statuses: [])), WorstAreas((level: grid, count: 3))],
+            dwell_s: 5,
+        ),
+        (
+            title: (zh: "第二步", en: "Second"),
+            body: (zh: "二", en: "two"),
+            camera: Fly((at: Fraction(0.5, 0.5), distance_m: 500, seconds: 2)),
+            dwell_s: 5,
+        ),
+    ],
+)
+"##;
+
+fn press(app: &mut App, key: KeyCode) {
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(key);
+    app.update();
+    let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+    keys.release(key);
+    keys.clear();
+}
+
+fn step_of(app: &App) -> Option<usize> {
+    app.world().resource::<Theatre>().playing.as_ref().map(|p| p.step)
+}
+
+#[test]
+fn a_briefing_plays_from_its_file_and_puts_the_wall_back_when_it_stops() {
+    let dir = std::env::temp_dir().join(format!("twinhall-theatre-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("drill.ron");
+    std::fs::write(&file, SCENE).expect("write");
+    let (mut app, cam) = theatre_app(&dir);
+    app.update();
+    assert_eq!(app.world().resource::<Library>().entries.len(), 1, "{:?}", app.world().resource::<Library>().errors);
+
+    app.world_mut().write_message(TheatreCommand::Start { theme: "drill".into(), step: 0 });
+    app.update();
+    let theatre = app.world().resource::<Theatre>();
+    let p = theatre.playing.as_ref().expect("playing");
+    assert!(p.entered.is_some() && p.step == 0);
+    // Layers, filter and highlights of step 1.
+    let layers = app.world().resource::<OverlayLayers>();
+    assert!(!layers.cones && layers.area_level == AreaLevel::Grid && layers.incidents, "{layers:?}");
+    assert!(!app.world().resource::<LayerVisibility>().buildings);
+    let filter = app.world().resource::<IncidentFilter>();
+    assert_eq!(filter.0.categories, vec![IncidentCategory::Fire]);
+    let h = app.world().resource::<Highlights>();
+    let data = app.world().resource::<FeedData>();
+    let incidents =
+        data.incidents.iter().filter(|(_, i)| i.status < twinhall_core::protocol::IncidentStatus::Feedback).count();
+    assert_eq!(h.spots.len(), incidents.min(50), "every open incident, at most the limit");
+    assert_eq!(h.areas.len(), 3);
+    assert!(h.areas[0].score <= h.areas[1].score && h.areas[1].score <= h.areas[2].score, "worst first");
+    let tour = app.world().get::<Tour>(cam).expect("the camera tours");
+    assert_eq!(tour.keys.len(), 2);
+    assert!((tour.keys[1].0.heading.to_degrees() - 90.0).abs() < 1e-3);
+
+    // Skip mid-move: the next step's tour starts where the camera is, not where the last one aimed.
+    for _ in 0..3 {
+        app.update();
+    }
+    let mid = *app.world().get::<OrbitCamera>(cam).expect("orbit");
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(step_of(&app), Some(1));
+    let tour = app.world().get::<Tour>(cam).expect("a new tour");
+    assert!((tour.from.focus - mid.focus).length() < 1e-3, "starts from the camera's place");
+    assert_eq!(tour.keys.len(), 1);
+    assert_eq!(tour.keys[0].0.distance_m, 500.0);
+    // Step 2 names no filter: the presenter's (none) is back.
+    assert!(app.world().resource::<IncidentFilter>().0.is_empty());
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(step_of(&app), Some(1), "no step after the last");
+    press(&mut app, KeyCode::ArrowLeft);
+    assert_eq!(step_of(&app), Some(0));
+
+    // Hot reload: the file changes on disk, the new version plays from the same step.
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&file, SCENE.replace("火情", "火情（更新）")).expect("rewrite");
+    bump_mtime(&file);
+    for _ in 0..6 {
+        app.update();
+    }
+    let p = app.world().resource::<Theatre>().playing.clone().expect("still playing");
+    assert_eq!(p.current().title.zh, "火情（更新）");
+    assert_eq!(p.step, 0);
+    // A broken save: its error is listed, the last good version keeps playing.
+    std::fs::write(&file, SCENE.replace("easing: SineInOut", "easing: Sideways")).expect("break");
+    bump_mtime(&file);
+    for _ in 0..6 {
+        app.update();
+    }
+    let library = app.world().resource::<Library>();
+    assert_eq!(library.errors.len(), 1);
+    assert!(library.errors[0].to_string().contains("drill.ron:7:"), "{}", library.errors[0]);
+    assert!(library.errors[0].message.contains("Sideways"));
+    assert_eq!(
+        app.world().resource::<Theatre>().playing.as_ref().map(|p| p.current().title.zh.clone()).as_deref(),
+        Some("火情（更新）")
+    );
+
+    // Stop: the layers and filter the wall had are back; the camera stays where it is.
+    press(&mut app, KeyCode::Escape);
+    assert!(app.world().resource::<Theatre>().playing.is_none());
+    assert_eq!(*app.world().resource::<OverlayLayers>(), OverlayLayers::default());
+    assert!(app.world().resource::<LayerVisibility>().buildings);
+    assert!(app.world().resource::<IncidentFilter>().0.is_empty());
+    assert!(app.world().get::<Tour>(cam).is_none());
+    assert!(app.world().resource::<Highlights>().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Moves a file's modification time on, as an editor's save does (some file systems keep
+/// whole seconds).
+fn bump_mtime(file: &std::path::Path) {
+    let f = std::fs::File::options().write(true).open(file).expect("open");
+    let later = std::time::SystemTime::now() + Duration::from_secs(5 + rand_secs());
+    f.set_modified(later).expect("set mtime");
+}
+
+fn rand_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos() as u64 % 50)
+}
+
+#[test]
+fn autoplay_walks_the_steps_and_stops_at_the_last() {
+    let dir = std::env::temp_dir().join(format!("twinhall-theatre-auto-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("drill.ron"), SCENE).expect("write");
+    let (mut app, _) = theatre_app(&dir);
+    app.update();
+    app.world_mut().write_message(TheatreCommand::Start { theme: "drill".into(), step: 0 });
+    app.update();
+    press(&mut app, KeyCode::KeyP);
+    assert!(app.world().resource::<Theatre>().playing.as_ref().is_some_and(|p| p.autoplay));
+    // Step 1: 3 s of camera and 5 s of dwell, at a quarter second a frame.
+    for _ in 0..40 {
+        app.update();
+    }
+    assert_eq!(step_of(&app), Some(1));
+    for _ in 0..40 {
+        app.update();
+    }
+    let p = app.world().resource::<Theatre>().playing.clone().expect("playing");
+    assert_eq!(p.step, 1);
+    assert!(!p.autoplay, "autoplay ends with the briefing");
+    let _ = std::fs::remove_dir_all(&dir);
+}
