@@ -7,6 +7,11 @@ use twinhall_core::sim::Simulation;
 /// Serves `sim` on a loopback port (its own tokio runtime thread, ticking every 200 ms, orders
 /// in `orders`); the base URL.
 pub fn serve_sim(sim: Simulation, orders: std::path::PathBuf) -> String {
+    serve(twinhall_feed::Source::Sim(Box::new(sim)), orders)
+}
+
+/// Serves any source (a simulation, a recording) as [`serve_sim`] does.
+pub fn serve(source: twinhall_feed::Source, orders: std::path::PathBuf) -> String {
     let config = twinhall_feed::ServerConfig {
         token: String::new(),
         tick: Duration::from_millis(200),
@@ -14,7 +19,7 @@ pub fn serve_sim(sim: Simulation, orders: std::path::PathBuf) -> String {
         orders_path: orders,
         record: None,
     };
-    let shared = twinhall_feed::shared(twinhall_feed::Source::Sim(Box::new(sim)), config).expect("server state");
+    let shared = twinhall_feed::shared(source, config).expect("server state");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");

@@ -104,13 +104,7 @@ pub fn chart_ui(
                     ]
                 })
                 .collect();
-            Plot::new(id)
-                .width(size.x)
-                .height(size.y)
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
-                .allow_boxed_zoom(false)
+            still_plot(id, size)
                 .show_grid([false, false])
                 .show_axes([false, false])
                 .include_y(-top * 0.16)
@@ -133,13 +127,7 @@ pub fn chart_ui(
                     .map(|p| (format!("{metric}.{}", p.key), p.label(lang).to_owned()))
                     .collect(),
             };
-            Plot::new(id)
-                .width(size.x)
-                .height(size.y)
-                .allow_drag(false)
-                .allow_zoom(false)
-                .allow_scroll(false)
-                .allow_boxed_zoom(false)
+            still_plot(id, size)
                 .x_axis_formatter(|m, _| format!("{:.0}′", m.value))
                 .legend(egui_plot::Legend::default())
                 .show(ui, |p| {
@@ -190,6 +178,18 @@ fn index_trend_ui(
             })
             .collect()
     };
+    still_plot(id, size).x_axis_formatter(|m, _| format!("{:.0}h", m.value)).legend(egui_plot::Legend::default()).show(
+        ui,
+        |p| {
+            for (n, (name, pts)) in series.into_iter().enumerate() {
+                p.line(Line::new(name, PlotPoints::from(pts)).color(element_colour(n, accent, accent2)).width(2.5));
+            }
+        },
+    );
+}
+
+/// A plot of a fixed size that the wall's viewers cannot drag or zoom.
+fn still_plot<'a>(id: &str, size: egui::Vec2) -> Plot<'a> {
     Plot::new(id)
         .width(size.x)
         .height(size.y)
@@ -197,13 +197,6 @@ fn index_trend_ui(
         .allow_zoom(false)
         .allow_scroll(false)
         .allow_boxed_zoom(false)
-        .x_axis_formatter(|m, _| format!("{:.0}h", m.value))
-        .legend(egui_plot::Legend::default())
-        .show(ui, |p| {
-            for (n, (name, pts)) in series.into_iter().enumerate() {
-                p.line(Line::new(name, PlotPoints::from(pts)).color(element_colour(n, accent, accent2)).width(2.5));
-            }
-        });
 }
 
 /// The metric's title in the wall's language.

@@ -246,3 +246,101 @@ fn autoplay_walks_the_steps_and_stops_at_the_last() {
     assert!(!p.autoplay, "autoplay ends with the briefing");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A recording of the simulated city: its snapshot, then a batch per 10 s of city time, played
+/// back 50 ms apart; and the store those lines make.
+fn record(
+    dir: &std::path::Path,
+    model: &twinhall_core::CityModel,
+) -> (std::path::PathBuf, twinhall_core::store::FeedStore) {
+    let mut sim =
+        Simulation::new(model, SimConfig { units: 30, cameras: 60, incidents: 60, seed: 7, ..SimConfig::default() });
+    let snapshot = sim.snapshot();
+    let mut expected = twinhall_core::store::FeedStore::default();
+    expected.apply_snapshot(snapshot.clone());
+    let mut lines = vec![serde_json::json!({ "t": 0, "snapshot": snapshot }).to_string()];
+    for n in 1..=60 {
+        sim.step(10_000);
+        if let Some(b) = sim.take_batch() {
+            expected.apply_batch(b.clone()).expect("in order");
+            lines.push(serde_json::json!({ "t": n * 50, "batch": b }).to_string());
+        }
+    }
+    let path = dir.join("city.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write the recording");
+    (path, expected)
+}
+
+#[test]
+fn metrics_on_a_recorded_feed_equal_the_store_they_come_from() {
+    use twinhall_core::metrics::{EfficiencyLimits, Metrics};
+    let dir = std::env::temp_dir().join(format!("twinhall-theatre-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let model = Arc::new(twinhall_core::generate::generate_city(400, 5, LonLat::new(114.06, 22.54)));
+    let (path, expected) = record(&dir, &model);
+    let replay = twinhall_feed::Replay::load(&path).expect("the recording reads");
+    let base = crate::test_support::serve(twinhall_feed::Source::Replay(Box::new(replay)), dir.join("orders.sqlite"));
+
+    let mut settings = crate::settings::tests::settings_for(CitySource::Generated(400));
+    settings.config.feed.url = base;
+    settings.config.hub.journal = dir.join("journal.sqlite").to_string_lossy().into_owned();
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+        .insert_resource(settings)
+        .insert_resource(City { model, source: CitySource::Generated(400) })
+        .add_message::<crate::camera::FlyTo>()
+        .init_resource::<crate::overlays::OverlayChanges>()
+        .add_plugins((crate::feed::plugin, super::metrics::plugin));
+    // Until the whole recording is in the store and the metrics were computed after it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        app.update();
+        let data = app.world().resource::<FeedData>();
+        let live = app.world().resource::<super::LiveMetrics>();
+        if data.seq == expected.seq && live.now.is_some() {
+            // A second on, so the metrics are computed after the last change.
+            std::thread::sleep(Duration::from_millis(1100));
+            app.update();
+            app.update();
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the recording did not arrive: seq {} of {}",
+            data.seq,
+            expected.seq
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let data = app.world().resource::<FeedData>();
+    assert_eq!(data.incidents.len(), expected.incidents.len());
+    let live = app.world().resource::<super::LiveMetrics>().now.clone().expect("metrics");
+    let direct = Metrics::compute(&expected, twinhall_core::protocol::now_ms(), &EfficiencyLimits::default());
+    // Every figure that does not depend on the wall clock equals the recording's own store.
+    for name in [
+        "open_incidents",
+        "open_incidents_by_category",
+        "open_incidents_by_district",
+        "open_incidents_by_status",
+        "open_incidents_by_severity",
+        "units_by_status",
+        "units_available",
+        "alarming_sensors",
+        "cameras_online",
+        "cameras_offline",
+        "index_overall",
+        "index_aspects",
+        "lifecycle_avg_minutes",
+        "first_handling_share",
+    ] {
+        assert_eq!(live.get(name), direct.get(name), "{name}");
+    }
+    let open = expected
+        .incidents
+        .iter()
+        .filter(|(_, i)| i.status != twinhall_core::protocol::IncidentStatus::Archived)
+        .count();
+    assert_eq!(live.scalar("open_incidents"), Some(open as f64));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -13,14 +13,7 @@ use crate::overlay::{index_level, level_rgb};
 use crate::protocol::{GovernanceIndex, IndexAspect, Millis, WarningLevel};
 
 /// The six aspects in the order the platform lists them.
-pub const ASPECTS: [IndexAspect; 6] = [
-    IndexAspect::SocialGovernance,
-    IndexAspect::CityManagement,
-    IndexAspect::PublicSecurity,
-    IndexAspect::RuleOfLaw,
-    IndexAspect::PublicServices,
-    IndexAspect::PublicSafety,
-];
+pub const ASPECTS: [IndexAspect; 6] = IndexAspect::ALL;
 
 /// The aspect's name.
 pub fn aspect_label(a: IndexAspect, lang: Lang) -> &'static str {

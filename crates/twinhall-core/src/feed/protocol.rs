@@ -490,6 +490,18 @@ pub enum IndexAspect {
     PublicSafety,
 }
 
+impl IndexAspect {
+    /// The six aspects in the order the platform lists them.
+    pub const ALL: [Self; 6] = [
+        Self::SocialGovernance,
+        Self::CityManagement,
+        Self::PublicSecurity,
+        Self::RuleOfLaw,
+        Self::PublicServices,
+        Self::PublicSafety,
+    ];
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AspectScore {
     pub aspect: IndexAspect,

@@ -39,14 +39,7 @@ const OPEN_FACTOR: f64 = 2.0;
 const BASE: (f64, f64) = (84.0, 98.0);
 
 /// The six aspects in the order the reports list them.
-pub const ASPECTS: [IndexAspect; 6] = [
-    IndexAspect::SocialGovernance,
-    IndexAspect::CityManagement,
-    IndexAspect::PublicSecurity,
-    IndexAspect::RuleOfLaw,
-    IndexAspect::PublicServices,
-    IndexAspect::PublicSafety,
-];
+pub const ASPECTS: [IndexAspect; 6] = IndexAspect::ALL;
 
 /// How much an incident of `category` bears on each aspect (in [`ASPECTS`]' order): disputes on
 /// social governance (and the rule of law), city management and environment on city management,

@@ -200,20 +200,13 @@ impl Simulation {
         let index = GovernanceIndex {
             updated_at: now,
             overall: 85.0,
-            aspects: [
-                IndexAspect::SocialGovernance,
-                IndexAspect::CityManagement,
-                IndexAspect::PublicSecurity,
-                IndexAspect::RuleOfLaw,
-                IndexAspect::PublicServices,
-                IndexAspect::PublicSafety,
-            ]
-            .into_iter()
-            .map(|aspect| {
-                let score = rng.range(70.0, 95.0) as f32;
-                AspectScore { aspect, score, level: level_for(score) }
-            })
-            .collect(),
+            aspects: IndexAspect::ALL
+                .into_iter()
+                .map(|aspect| {
+                    let score = rng.range(70.0, 95.0) as f32;
+                    AspectScore { aspect, score, level: level_for(score) }
+                })
+                .collect(),
         };
 
         let depot_items: [(&str, &str, f64); 6] = [

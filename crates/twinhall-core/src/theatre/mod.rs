@@ -144,16 +144,25 @@ pub struct Step {
     pub dwell_s: f32,
 }
 
+/// Reads a number and refuses one outside `range`, naming `what`.
+fn ranged<'de, D, T>(d: D, range: std::ops::RangeInclusive<T>, what: &str) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + PartialOrd + std::fmt::Display,
+{
+    let v = T::deserialize(d)?;
+    if !range.contains(&v) {
+        return Err(serde::de::Error::custom(format!("{what} {v} is outside {}..={}", range.start(), range.end())));
+    }
+    Ok(v)
+}
+
 fn default_dwell() -> f32 {
     12.0
 }
 
 fn dwell<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
-    let v = f32::deserialize(d)?;
-    if !(1.0..=600.0).contains(&v) {
-        return Err(serde::de::Error::custom(format!("dwell_s {v} is outside 1..=600 seconds")));
-    }
-    Ok(v)
+    ranged(d, 1.0..=600.0, "dwell_s")
 }
 
 /// A camera move: one flight, or a path through keyframes.
@@ -225,19 +234,11 @@ fn distance<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
 }
 
 fn pitch<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
-    let v = f32::deserialize(d)?;
-    if !(5.0..=89.0).contains(&v) {
-        return Err(serde::de::Error::custom(format!("pitch_deg {v} is outside 5..=89 degrees below the horizon")));
-    }
-    Ok(v)
+    ranged(d, 5.0..=89.0, "pitch_deg (degrees below the horizon)")
 }
 
 fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
-    let v = f32::deserialize(d)?;
-    if !(0.0..=120.0).contains(&v) {
-        return Err(serde::de::Error::custom(format!("seconds {v} is outside 0..=120")));
-    }
-    Ok(v)
+    ranged(d, 0.0..=120.0, "seconds")
 }
 
 /// What a shot looks at. Briefings play on any city, so most shots name what to look at rather
@@ -324,11 +325,7 @@ pub struct Filter {
 }
 
 fn severity<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
-    let v = u8::deserialize(d)?;
-    if v > 4 {
-        return Err(serde::de::Error::custom(format!("severity {v} is outside 0..=4")));
-    }
-    Ok(v)
+    ranged(d, 0..=4, "severity")
 }
 
 impl Filter {
@@ -417,11 +414,7 @@ fn default_count() -> usize {
 }
 
 fn limit<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-    let v = usize::deserialize(d)?;
-    if !(1..=500).contains(&v) {
-        return Err(serde::de::Error::custom(format!("{v} is outside 1..=500")));
-    }
-    Ok(v)
+    ranged(d, 1..=500, "count")
 }
 
 /// A chart bound to a live metric.
