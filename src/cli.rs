@@ -53,6 +53,10 @@ pub struct Cli {
     /// (`public_safety:3`); the ids are those `twinhall check-scenes` lists.
     #[arg(long, value_name = "THEME[:STEP]", value_parser = parse_brief)]
     pub brief: Option<(String, usize)>,
+    /// Turn on the control API at ADDR (`127.0.0.1:8790`; overrides control.listen): HTTP + JSON
+    /// to fly, select, switch layers, run briefings and take screenshots (docs/control-api.md).
+    #[arg(long, value_name = "ADDR")]
+    pub control: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -92,4 +92,38 @@ mod tests {
         assert_eq!(super::count("always_fails"), 5);
         assert_eq!(super::causes("always_fails"), 1);
     }
+
+    /// A panel drawn through bevy_egui whose context is missing (a window closed, a camera
+    /// despawned): `ctx_mut()?` returns bevy_egui's own error every frame.
+    fn egui_panel(mut contexts: bevy_egui::EguiContexts, mut drawn: ResMut<Frames>) -> Result {
+        let ctx = contexts.ctx_mut()?;
+        bevy_egui::egui::Window::new("状态").show(ctx, |ui| ui.label("ok"));
+        drawn.0 += 1;
+        Ok(())
+    }
+
+    #[derive(Resource, Default)]
+    struct Ticks(u32);
+
+    fn tick(mut n: ResMut<Ticks>) {
+        n.0 += 1;
+    }
+
+    #[test]
+    fn a_failing_egui_system_does_not_take_the_app_down() {
+        let mut app = App::new();
+        app.set_error_handler(super::log_once)
+            .add_plugins(MinimalPlugins)
+            .init_resource::<bevy_egui::EguiUserTextures>()
+            .init_resource::<Frames>()
+            .init_resource::<Ticks>()
+            .add_systems(Update, (egui_panel, tick));
+        for _ in 0..4 {
+            app.update();
+        }
+        assert_eq!(app.world().resource::<Frames>().0, 0, "no context, so the panel never drew");
+        assert_eq!(app.world().resource::<Ticks>().0, 4, "the rest of the wall ran every frame");
+        assert_eq!(super::count("egui_panel"), 4);
+        assert_eq!(super::causes("egui_panel"), 1, "logged once, not every frame");
+    }
 }

@@ -11,6 +11,7 @@ pub mod camera;
 pub mod capture;
 pub mod city;
 pub mod cli;
+pub mod control;
 pub mod defence;
 pub mod errors;
 pub mod feed;
@@ -33,6 +34,8 @@ pub use settings::Settings;
 pub enum AppSystems {
     /// Drain the feed channel into the store (bounded, budgeted).
     IngestFeed,
+    /// Take the control API's commands (a few a frame).
+    Control,
     /// Rebuild what changed in the city's meshes.
     UpdateCity,
     /// Update overlay entities from the store.
@@ -49,6 +52,7 @@ pub fn plugin(app: &mut App) {
         Update,
         (
             AppSystems::IngestFeed,
+            AppSystems::Control,
             AppSystems::UpdateCity,
             AppSystems::UpdateOverlays,
             AppSystems::UpdateCamera,
@@ -58,6 +62,7 @@ pub fn plugin(app: &mut App) {
     );
     app.add_plugins((
         city::plugin,
+        control::plugin,
         basemap::plugin,
         camera::plugin,
         feed::plugin,

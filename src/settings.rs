@@ -57,6 +57,19 @@ impl Settings {
         {
             config.feed.token = token;
         }
+        if let Some(listen) = &cli.control {
+            config.control.listen = listen.clone();
+            config.control.addr().map_err(|m| arg_err("--control", m))?;
+        }
+        if let Ok(token) = std::env::var("TWINHALL_CONTROL_TOKEN")
+            && !token.is_empty()
+        {
+            config.control.token = token;
+        }
+        // Listening beyond this machine without a token would hand the wall to anyone on the LAN.
+        if let Some(message) = config.control.exposure_error() {
+            return Err(arg_err("control.listen", message));
+        }
         if let Some(city) = &cli.city {
             config.city.source = city.clone();
         }

@@ -28,18 +28,24 @@ pub struct City {
 impl City {
     /// The name shown on screen.
     pub fn display_name(&self, lang: Lang, configured: &str) -> String {
-        if !configured.is_empty() {
-            return configured.to_owned();
+        source_name(&self.source, lang, configured)
+    }
+}
+
+/// The city's name for people: the configured name, else one said from its source (the wall's
+/// status line, the index briefing's heading).
+pub fn source_name(source: &CitySource, lang: Lang, configured: &str) -> String {
+    if !configured.is_empty() {
+        return configured.to_owned();
+    }
+    match source {
+        CitySource::EmbeddedHelsinki => lang.tr("赫尔辛基（演示城市）", "Helsinki (demo city)").to_owned(),
+        CitySource::EmbeddedLiechtenstein => {
+            lang.tr("列支敦士登（演示区域）", "Liechtenstein (demo region)").to_owned()
         }
-        match &self.source {
-            CitySource::EmbeddedHelsinki => lang.tr("赫尔辛基（演示城市）", "Helsinki (demo city)").to_owned(),
-            CitySource::EmbeddedLiechtenstein => {
-                lang.tr("列支敦士登（演示区域）", "Liechtenstein (demo region)").to_owned()
-            }
-            CitySource::Generated(n) => format!("{} {n}", lang.tr("生成城市", "Generated city")),
-            CitySource::None => lang.tr("空白地面", "Empty ground").to_owned(),
-            CitySource::File(p) => p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-        }
+        CitySource::Generated(n) => format!("{} {n}", lang.tr("生成城市", "Generated city")),
+        CitySource::None => lang.tr("空白地面", "Empty ground").to_owned(),
+        CitySource::File(p) => p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
     }
 }
 

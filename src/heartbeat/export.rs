@@ -30,10 +30,12 @@ pub struct ExportRequest {
     pub path: Option<PathBuf>,
 }
 
-/// The last export's outcome, for the panel.
+/// The last export's outcome, for the panel and the control API.
 #[derive(Resource, Default, Debug)]
 pub struct ExportStatus {
     pub last: Option<String>,
+    /// The file and whether it was written, once it is.
+    pub done: Option<(PathBuf, Result<(), String>)>,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -82,7 +84,8 @@ fn start_export(mut commands: Commands, mut requests: MessageReader<ExportReques
                 png_bytes(&captured.image).map_err(|e| warn!("briefing: the wall's picture is left out: {e}")).ok();
             let name = city.display_name(settings.lang(), &settings.config.city.name);
             let lang = settings.lang();
-            match write_brief(&path, &data, &settings, &name, &trend.samples, png.as_deref()) {
+            let result = write_brief(&path, &data, &settings, &name, &trend.samples, png.as_deref());
+            match &result {
                 Ok(()) => {
                     info!("briefing written to {}", path.display());
                     status.last = Some(format!("{} {}", lang.tr("已导出", "written to"), path.display()));
@@ -92,6 +95,7 @@ fn start_export(mut commands: Commands, mut requests: MessageReader<ExportReques
                     status.last = Some(format!("{} {e}", lang.tr("导出失败：", "failed:")));
                 }
             }
+            status.done = Some((path.clone(), result));
         },
     );
 }
@@ -137,11 +141,7 @@ pub fn brief_cli(settings: &Settings, out: &Path, picture: bool) -> Result<(), S
         trend.push(i.clone());
     }
     let png = if picture { scene_png(settings, out) } else { None };
-    let name = if settings.config.city.name.is_empty() {
-        settings.config.city.source.clone()
-    } else {
-        settings.config.city.name.clone()
-    };
+    let name = crate::city::source_name(&settings.city_source, settings.lang(), &settings.config.city.name);
     write_brief(out, &store, settings, &name, &trend, png.as_deref())?;
     let lang = settings.lang();
     println!("{} {}", lang.tr("指数简报已写入", "briefing written to"), out.display());

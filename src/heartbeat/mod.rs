@@ -20,7 +20,7 @@ use bevy::prelude::*;
 use twinhall_core::heartbeat::{RankedArea, Scope, rank, score_of};
 use twinhall_core::protocol::{Area, AreaLevel, IndexAspect};
 
-pub use export::{ExportRequest, brief_cli};
+pub use export::{ExportRequest, ExportStatus, brief_cli, png_bytes};
 pub use panel::HeartbeatUi;
 pub use trend::IndexTrend;
 

@@ -1,23 +1,29 @@
 //! Camera view cones: a translucent ground sector per camera (heading, field of view, range),
 //! cyan when online and grey when offline, in one mesh rebuilt only when cameras change and
-//! shown when the view is close enough for them to read (under 2.5 km).
+//! shown when the view is close enough for them to read (under 2.5 km). Beyond
+//! [`CONE_BUDGET`] cameras only the nearest to the focus get one (a city with 100,000 cameras
+//! would be a blanket of cones), chosen again when the view has moved.
 
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
+
+use twinhall_core::overlay::thin::{moved_enough, nearest};
 
 use super::icons::linear;
 use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, local_of};
 use crate::city::City;
 use crate::feed::FeedData;
 
-const SEGMENTS: usize = 6;
+pub(super) const SEGMENTS: usize = 6;
 const Y: f32 = 0.9;
 /// Cones show below this camera distance.
 pub const CONES_BELOW_M: f32 = 2500.0;
+/// Most cones drawn at once: the cameras nearest the focus.
+pub const CONE_BUDGET: usize = 1500;
 
 #[derive(Component)]
-struct ConeLayer;
+pub(super) struct ConeLayer;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn).add_systems(Update, (build, show).in_set(OverlaySystems::Build));
@@ -58,22 +64,33 @@ fn build(
     changes: Res<OverlayChanges>,
     data: Res<FeedData>,
     city: Res<City>,
+    view: Res<OverlayView>,
     meshes: Option<ResMut<Assets<Mesh>>>,
     q: Query<&Mesh3d, With<ConeLayer>>,
+    mut thinned_at: Local<Option<([f64; 2], f32)>>,
 ) {
     let Some(mut meshes) = meshes else { return };
-    if !changes.cameras {
+    let thin = data.cameras.len() > CONE_BUDGET;
+    let here = (view.focus, view.distance_m);
+    let moved = thin && view.distance_m < CONES_BELOW_M && thinned_at.is_none_or(|was| moved_enough(was, here));
+    if !changes.cameras && !moved {
         return;
     }
     let Ok(handle) = q.single() else { return };
-    let n = data.cameras.len();
+    let mut chosen: Vec<([f64; 2], u32)> =
+        data.cameras.iter().map(|(slot, cam)| (local_of(&city, cam.lon, cam.lat), slot)).collect();
+    if thin {
+        nearest(&mut chosen, view.focus, CONE_BUDGET);
+        *thinned_at = Some(here);
+    }
+    let n = chosen.len();
     let (mut p, mut c, mut idx) = (
         Vec::with_capacity(n * (SEGMENTS + 2)),
         Vec::with_capacity(n * (SEGMENTS + 2)),
         Vec::with_capacity(n * SEGMENTS * 3),
     );
-    for (slot, cam) in data.cameras.iter() {
-        let o = local_of(&city, cam.lon, cam.lat);
+    for (o, slot) in chosen {
+        let Some(cam) = data.cameras.slot(slot) else { continue };
         let stale = data.cameras.is_stale(slot);
         let (centre, edge) = if cam.online && !stale {
             (linear(0.2, 0.95, 0.95, 0.38), linear(0.2, 0.95, 0.95, 0.05))

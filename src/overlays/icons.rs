@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::prelude::*;
-use twinhall_core::overlay::cluster::{Cluster, cell_for_distance, cluster};
+use twinhall_core::overlay::cluster::{Cluster, cell_for, cluster};
+use twinhall_core::overlay::thin::{Urgency, most_urgent};
 use twinhall_core::protocol::{EntityKind, FacilityKind, IncidentCategory, IncidentStatus, now_ms};
 
 use super::material::{Icon, IconMaterial, IconVerts, RingMaterial, Shape, is_empty_layer};
@@ -171,6 +172,9 @@ pub fn category_shape(c: IncidentCategory) -> Shape {
 
 const STALE: [f32; 3] = [0.35, 0.36, 0.4];
 
+/// Incidents drawn with their full icon at most; beyond, the rest are dots.
+pub const INCIDENT_ICON_BUDGET: usize = 150;
+
 fn build_incidents(
     changes: Res<OverlayChanges>,
     data: Res<FeedData>,
@@ -184,7 +188,34 @@ fn build_incidents(
         return;
     }
     let mut v = IconVerts::with_capacity(data.incidents.len());
-    for (slot, i) in data.incidents.iter().filter(|(_, i)| filter.admits(i)) {
+    // Beyond the budget only the most urgent keep their full icon; the rest are small dots in
+    // their severity's colour, which read as density rather than a blanket of shapes.
+    let mut shown: Vec<(Urgency, u32)> = data
+        .incidents
+        .iter()
+        .filter(|(_, i)| filter.admits(i))
+        .map(|(slot, i)| {
+            let open = i.status < IncidentStatus::Feedback;
+            (Urgency { severity: if open { i.severity + 1 } else { 0 }, reported_at: i.reported_at }, slot)
+        })
+        .collect();
+    let crowded = shown.len() > INCIDENT_ICON_BUDGET;
+    if crowded {
+        let mut all = shown.clone();
+        most_urgent(&mut shown, INCIDENT_ICON_BUDGET);
+        let full: std::collections::HashSet<u32> = shown.iter().map(|s| s.1).collect();
+        all.retain(|s| !full.contains(&s.1));
+        for (u, slot) in all {
+            let Some(p) = spatial.incidents.at(slot) else { continue };
+            let [r, g, b] = if u.severity == 0 { [0.55, 0.58, 0.62] } else { severity_rgb(u.severity - 1) };
+            let mut dot = Icon::at(scene_of(p, ICON_Y + 2.0), linear(r, g, b, 0.75), 6.0, Shape::Circle);
+            dot.outline = 0.0;
+            v.push(&dot);
+        }
+    }
+    // The full icons last, so they draw over the dots.
+    for (_, slot) in shown {
+        let Some(i) = data.incidents.slot(slot) else { continue };
         let closed = i.status >= IncidentStatus::Feedback;
         let stale = data.incidents.is_stale(slot);
         let [r, g, b] = if stale {
@@ -216,7 +247,7 @@ fn build_cameras(
     mut clusters: ResMut<CameraClusters>,
 ) {
     let (Some(registry), Some(mut meshes)) = (registry, meshes) else { return };
-    let cell = cell_for_distance(view.distance_m);
+    let cell = cell_for(view.distance_m, data.cameras.len());
     if !changes.cameras && cell == clusters.cell_m {
         return;
     }
@@ -311,8 +342,12 @@ fn build_points(
     }
 }
 
-/// Rings: open incidents reported in the last five minutes or of severity 3-4, alarming sensors,
-/// and the selection (white). Rebuilt when incidents, sensors or the selection change.
+/// Pulsing incident rings at most, the most urgent first.
+pub const MAX_RINGS: usize = 60;
+
+/// Rings: open incidents reported in the last five minutes or of severity 3-4 (at most
+/// [`MAX_RINGS`], the most severe then the newest), alarming sensors, and the selection (white).
+/// Rebuilt when incidents, sensors or the selection change.
 #[allow(clippy::too_many_arguments)]
 fn build_rings(
     changes: Res<OverlayChanges>,
@@ -335,17 +370,25 @@ fn build_rings(
     *last_minute = minute;
     let now = now_ms();
     let mut v = IconVerts::default();
-    for (slot, i) in data.incidents.iter().filter(|(_, i)| filter.admits(i)) {
-        let open = i.status < IncidentStatus::Feedback;
-        let urgent = i.severity >= 3 || now - i.reported_at < 300_000;
-        if open && urgent && !data.incidents.is_stale(slot) {
-            let [r, g, b] = severity_rgb(i.severity);
-            let Some(p) = spatial.incidents.at(slot) else { continue };
-            let mut ring = Icon::at(scene_of(p, ICON_Y), linear(r, g, b, 0.9), 64.0, Shape::Circle);
-            // The ring shader reads this as the phase, so neighbours do not pulse in step.
-            ring.heading = (slot % 7) as f32 / 7.0;
-            v.push(&ring);
-        }
+    let mut urgent: Vec<(Urgency, u32)> = data
+        .incidents
+        .iter()
+        .filter(|(slot, i)| {
+            let open = i.status < IncidentStatus::Feedback;
+            let urgent = i.severity >= 3 || now - i.reported_at < 300_000;
+            open && urgent && filter.admits(i) && !data.incidents.is_stale(*slot)
+        })
+        .map(|(slot, i)| (Urgency { severity: i.severity, reported_at: i.reported_at }, slot))
+        .collect();
+    // Thousands of pulsing rings read as none: the most severe, then the newest, get one.
+    most_urgent(&mut urgent, MAX_RINGS);
+    for (u, slot) in urgent {
+        let [r, g, b] = severity_rgb(u.severity);
+        let Some(p) = spatial.incidents.at(slot) else { continue };
+        let mut ring = Icon::at(scene_of(p, ICON_Y), linear(r, g, b, 0.9), 64.0, Shape::Circle);
+        // The ring shader reads this as the phase, so neighbours do not pulse in step.
+        ring.heading = (slot % 7) as f32 / 7.0;
+        v.push(&ring);
     }
     for (slot, _) in data.sensors.iter().filter(|(_, s)| s.alarm) {
         if let Some(p) = spatial.sensors.at(slot) {

@@ -212,3 +212,69 @@ fn labels_never_overlap_and_put_incidents_first() {
     let incidents_on_screen = layout.labels.iter().filter(|l| l.kind == EntityKind::Incident).count();
     assert!(incidents_on_screen > 0);
 }
+
+/// A view like [`view_at`] over another point (local metres).
+fn view_over(distance: f32, focus: [f64; 2]) -> OverlayView {
+    let centre = Vec3::new(focus[0] as f32, 0.0, -focus[1] as f32);
+    let orbit = OrbitCamera { focus: centre, distance_m: distance, pitch: 0.8, heading: 0.3 };
+    let proj = Mat4::perspective_infinite_reverse_rh(std::f32::consts::FRAC_PI_4, 960.0 / 540.0, 1.0);
+    OverlayView {
+        clip_from_world: proj * orbit.transform().to_matrix().inverse(),
+        size: Vec2::new(960.0, 540.0),
+        distance_m: distance,
+        focus,
+        px_scale: 1.0,
+    }
+}
+
+/// The cone apexes drawn (local metres).
+fn cone_apexes(app: &mut App) -> Vec<[f64; 2]> {
+    let mut q = app.world_mut().query_filtered::<&Mesh3d, With<cones::ConeLayer>>();
+    let handle = q.single(app.world()).expect("the cone layer").0.clone();
+    let meshes = app.world().resource::<Assets<Mesh>>();
+    let Some(bevy::mesh::VertexAttributeValues::Float32x3(p)) =
+        meshes.get(&handle).and_then(|m| m.attribute(Mesh::ATTRIBUTE_POSITION))
+    else {
+        return Vec::new();
+    };
+    p.iter().step_by(cones::SEGMENTS + 2).map(|a| [f64::from(a[0]), -f64::from(a[2])]).collect()
+}
+
+#[test]
+fn a_crowded_city_gets_cones_near_the_focus_and_rings_for_the_most_urgent_only() {
+    let city = twinhall_core::generate::generate_city(600, 3, LonLat::new(114.06, 22.54));
+    let sim = Simulation::new(
+        &city,
+        SimConfig { units: 40, cameras: 6000, incidents: 600, sensors: 0, ..SimConfig::default() },
+    );
+    let (mut app, _) = app();
+    app.insert_resource(view_at(1200.0));
+    app.world_mut().resource_mut::<FeedData>().apply_snapshot(sim.snapshot());
+    settle(&mut app);
+    let apexes = cone_apexes(&mut app);
+    assert_eq!(apexes.len(), cones::CONE_BUDGET, "6,000 cameras, {} cones", cones::CONE_BUDGET);
+    // They are the nearest: none of the cameras left out is nearer the focus than the farthest kept.
+    let city = app.world().resource::<City>().clone();
+    let d = |p: [f64; 2], f: [f64; 2]| (p[0] - f[0]).hypot(p[1] - f[1]);
+    let farthest = apexes.iter().map(|p| d(*p, [0.0, 0.0])).fold(0.0, f64::max);
+    let all: Vec<[f64; 2]> =
+        app.world().resource::<FeedData>().cameras.iter().map(|(_, c)| local_of(&city, c.lon, c.lat)).collect();
+    let nearer = all.iter().filter(|p| d(**p, [0.0, 0.0]) < farthest - 0.01).count();
+    assert!(nearer <= cones::CONE_BUDGET, "{nearer} cameras nearer than the farthest cone");
+    // Rings: at most the budget (no sensors, nothing selected), though far more are urgent.
+    let rings = vertices(&app, IconLayer::Rings) / 4;
+    assert_eq!(rings, icons::MAX_RINGS, "{rings} rings");
+    // Move the view across the city: the cones follow the focus.
+    let away = [all.iter().map(|p| p[0]).fold(f64::MIN, f64::max) * 0.8, 0.0];
+    app.insert_resource(view_over(1200.0, away));
+    settle(&mut app);
+    let moved = cone_apexes(&mut app);
+    assert_eq!(moved.len(), cones::CONE_BUDGET);
+    let mean = |v: &[[f64; 2]]| v.iter().map(|p| p[0]).sum::<f64>() / v.len() as f64;
+    assert!(
+        mean(&moved) > mean(&apexes) + 100.0,
+        "the cones moved with the view: {} -> {}",
+        mean(&apexes),
+        mean(&moved)
+    );
+}

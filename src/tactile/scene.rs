@@ -6,6 +6,8 @@
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::prelude::*;
 
+use twinhall_core::overlay::thin::{Urgency, most_urgent};
+
 use super::Tactile;
 use crate::city::City;
 use crate::overlays::{Icon, IconMeshes, IconVerts, Shape, linear, local_of, scene_of};
@@ -16,6 +18,9 @@ pub enum AlertMarks {
     Icons,
     Rings,
 }
+
+/// Alerts that pulse at most (the most severe, then the newest).
+pub const MAX_PULSES: usize = 24;
 
 /// Height of the marks above the ground (they draw over everything; this only places them).
 const MARK_Y: f32 = 8.0;
@@ -38,6 +43,17 @@ pub fn alert_rgb(severity: u8) -> [f32; 3] {
 pub fn alert_verts(tactile: &Tactile, city: &City) -> (IconVerts, IconVerts) {
     let mut icons = IconVerts::default();
     let mut rings = IconVerts::default();
+    // Hundreds of pulsing rings read as none: the most severe, then the newest, active alerts
+    // pulse; every open alert keeps its diamond.
+    let mut active: Vec<(Urgency, u64)> = tactile
+        .book
+        .all()
+        .iter()
+        .filter(|a| a.is_open() && a.active)
+        .map(|a| (Urgency { severity: a.severity, reported_at: a.last_seen }, a.id))
+        .collect();
+    most_urgent(&mut active, MAX_PULSES);
+    let pulsing: std::collections::HashSet<u64> = active.into_iter().map(|a| a.1).collect();
     for a in tactile.book.all().iter().filter(|a| a.is_open()) {
         let Some([lon, lat]) = a.lonlat else { continue };
         let p = scene_of(local_of(city, lon, lat), MARK_Y);
@@ -46,7 +62,7 @@ pub fn alert_verts(tactile: &Tactile, city: &City) -> (IconVerts, IconVerts) {
         let mut icon = Icon::at(p, linear(r, g, b, alpha), 13.0 + 2.0 * f32::from(a.severity), Shape::Diamond);
         icon.outline = 0.6;
         icons.push(&icon);
-        if a.active {
+        if a.active && pulsing.contains(&a.id) {
             let mut ring = Icon::at(p, linear(r, g, b, 0.95), 56.0 + 8.0 * f32::from(a.severity), Shape::Circle);
             // The ring shader reads this as the phase: neighbours do not pulse in step.
             ring.heading = (a.id % 5) as f32 / 5.0;

@@ -36,3 +36,9 @@ pub use tour::{Tour, sample_tour};
 pub(super) fn plugin(app: &mut App) {
     app.add_plugins((library::plugin, metrics::plugin, player::plugin, tour::plugin, highlight::plugin, wall::plugin));
 }
+
+/// The briefings and their player without the wall's drawing, for other features' headless tests.
+#[cfg(test)]
+pub(crate) fn player_plugins(app: &mut App) {
+    app.add_plugins((library::plugin, player::plugin, tour::plugin));
+}

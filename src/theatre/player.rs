@@ -102,7 +102,7 @@ pub(super) fn plugin(app: &mut App) {
             Update,
             (presenter_keys, apply_commands, follow_library, enter_step, autoplay)
                 .chain()
-                .after(crate::AppSystems::IngestFeed)
+                .after(crate::AppSystems::Control)
                 .before(crate::AppSystems::UpdateCamera),
         );
 }

@@ -111,6 +111,13 @@ fn draw_hud(
         |ui| {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(len_px + 8.0, 34.0), egui::Sense::hover());
             let painter = ui.painter();
+            // A dark plate under the bar and its figure: white on the day style's light ground
+            // could not be read.
+            painter.rect_filled(
+                rect.expand2(egui::vec2(6.0, 2.0)),
+                4.0,
+                egui::Color32::from_rgba_unmultiplied(4, 10, 24, 190),
+            );
             let y = rect.bottom() - 6.0;
             let (x0, x1) = (rect.left() + 4.0, rect.left() + 4.0 + len_px);
             let stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);

@@ -58,6 +58,23 @@ fn css(level: WarningLevel) -> String {
 }
 
 /// Base64 (standard alphabet, padded).
+/// `YYYY-MM-DD HH:MM` in Beijing time (UTC+8, the command centre's clock) of a protocol time.
+pub fn beijing_time(ms: Millis) -> String {
+    let secs = ms.div_euclid(1000) + 8 * 3600;
+    let (days, s) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's days_from_civil, inverted).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", s / 3600, (s / 60) % 60)
+}
+
 pub fn base64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -168,8 +185,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}} td:first-child,t
         h,
         "<h1>{title}</h1><p class=\"when\" data-generated-at=\"{}\">{} {}</p>",
         input.now,
-        tr("生成时间（UTC 毫秒）", "Generated at (UTC ms)"),
-        input.now
+        tr("生成时间（北京时间）", "Generated at (Beijing time, UTC+8)"),
+        beijing_time(input.now)
     );
 
     // The index and its aspects.
@@ -299,6 +316,16 @@ mod tests {
     use super::*;
     use crate::metrics::EfficiencyLimits;
     use crate::sim::{SimConfig, Simulation};
+
+    #[test]
+    fn times_are_said_in_beijing_time() {
+        assert_eq!(beijing_time(0), "1970-01-01 08:00");
+        assert_eq!(beijing_time(-1), "1970-01-01 07:59");
+        assert_eq!(beijing_time(951_782_400_000), "2000-02-29 08:00");
+        assert_eq!(beijing_time(1_795_951_394_920), "2026-11-29 19:23");
+        // 16:00 UTC on New Year's Eve is already the new year in Beijing.
+        assert_eq!(beijing_time(1_798_761_600_000 - 8 * 3_600_000), "2027-01-01 00:00");
+    }
 
     #[test]
     fn base64_matches_the_rfc_vectors() {

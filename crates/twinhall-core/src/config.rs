@@ -127,6 +127,53 @@ pub struct Config {
     pub tactile: TactileConfig,
     pub defence: DefenceConfig,
     pub heartbeat: HeartbeatConfig,
+    pub control: ControlConfig,
+}
+
+/// The control API (a tablet, another console or a script drives the wall over HTTP).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ControlConfig {
+    /// Address to listen on, `127.0.0.1:8790`; empty: no control API. Beyond loopback only with
+    /// a token.
+    pub listen: String,
+    /// Bearer token every request but `/v1/health` must carry; never logged.
+    /// `TWINHALL_CONTROL_TOKEN` in the environment overrides it.
+    pub token: String,
+}
+
+impl ControlConfig {
+    /// The address to listen on, when the API is on.
+    pub fn addr(&self) -> Result<Option<std::net::SocketAddr>, String> {
+        let listen = self.listen.trim();
+        if listen.is_empty() {
+            return Ok(None);
+        }
+        listen
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("`{listen}` is not an address and port, e.g. 127.0.0.1:8790 or 0.0.0.0:8790"))
+    }
+
+    /// Why the API must not start as configured: listening beyond loopback without a token.
+    pub fn exposure_error(&self) -> Option<String> {
+        match self.addr() {
+            Ok(Some(addr)) if !addr.ip().is_loopback() && self.token.is_empty() => Some(format!(
+                "the control API would listen on {addr}, beyond this machine, without a token: set control.token \
+                 (or TWINHALL_CONTROL_TOKEN), or listen on 127.0.0.1"
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for ControlConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ControlConfig")
+            .field("listen", &self.listen)
+            .field("token", &if self.token.is_empty() { "" } else { "<redacted>" })
+            .finish()
+    }
 }
 
 /// The heartbeat hub (心跳中枢): efficiency supervision (效能监管).
@@ -661,6 +708,9 @@ impl Config {
                 return invalid("city.layers.crs", format!("layer {} ({}): {m}", i + 1, layer.path.display()));
             }
         }
+        if let Err(m) = self.control.addr() {
+            return invalid("control.listen", m);
+        }
         let url = &self.feed.url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return invalid("feed.url", "must start with http:// or https://".into());
@@ -940,6 +990,22 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(shown.contains("<redacted>"), "{shown}");
         assert!(!shown.contains("s3cret") && !shown.contains("pw") && !shown.contains("=q"), "{shown}");
+    }
+
+    #[test]
+    fn the_control_api_is_checked_and_its_token_never_shown() {
+        let c = Config::parse("[control]\nlisten = \"0.0.0.0:8790\"\ntoken = \"t0ken\"\n", Path::new("x.toml"))
+            .unwrap_or_default();
+        assert_eq!(c.control.addr().ok().flatten().map(|a| a.port()), Some(8790));
+        assert_eq!(c.control.exposure_error(), None, "a token makes listening everywhere fine");
+        assert!(!format!("{c:?}").contains("t0ken"));
+        let open = ControlConfig { listen: "0.0.0.0:8790".into(), token: String::new() };
+        assert!(open.exposure_error().is_some_and(|e| e.contains("without a token")));
+        let local = ControlConfig { listen: "127.0.0.1:0".into(), token: String::new() };
+        assert_eq!(local.exposure_error(), None);
+        let err = Config::parse("[control]\nlisten = \"wall:80\"\n", Path::new("x.toml")).err().map(|e| e.to_string());
+        assert!(err.as_deref().is_some_and(|e| e.contains("control.listen") && e.contains("wall:80")), "{err:?}");
+        assert_eq!(ControlConfig::default().addr(), Ok(None), "off unless asked for");
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub(super) fn paint_labels(mut contexts: EguiContexts, layout: Res<LabelLayout>,
     for l in &layout.labels {
         let r =
             egui::Rect::from_min_max(egui::pos2(l.rect[0], l.rect[1]) / zoom, egui::pos2(l.rect[2], l.rect[3]) / zoom);
+        // A label the side panel or a window edge would cut is left out, not shown in part.
+        if !view_rect.0.contains_rect(r) {
+            continue;
+        }
         let accent = match l.kind {
             EntityKind::Incident => egui::Color32::from_rgb(255, 120, 80),
             EntityKind::Unit => egui::Color32::from_rgb(120, 240, 140),
@@ -38,13 +42,11 @@ pub(super) fn paint_labels(mut contexts: EguiContexts, layout: Res<LabelLayout>,
     }
     let badge_font = egui::FontId::proportional(layout.font_px * 0.85 / zoom);
     for (p, count) in &layout.badges {
-        painter.text(
-            egui::pos2(p.x, p.y) / zoom,
-            egui::Align2::CENTER_CENTER,
-            count,
-            badge_font.clone(),
-            egui::Color32::WHITE,
-        );
+        let at = egui::pos2(p.x, p.y) / zoom;
+        if !view_rect.0.shrink(8.0).contains(at) {
+            continue;
+        }
+        painter.text(at, egui::Align2::CENTER_CENTER, count, badge_font.clone(), egui::Color32::WHITE);
     }
     Ok(())
 }

@@ -47,9 +47,28 @@ pub fn cell_for_distance(distance_m: f32) -> Option<f64> {
     Some(step)
 }
 
+/// Cameras shown one icon each at most; a city with more is clustered at every distance.
+pub const CAMERA_ICON_BUDGET: usize = 4000;
+
+/// The cluster cell for `count` cameras seen from `distance_m`: [`cell_for_distance`], and
+/// when closer than that but over [`CAMERA_ICON_BUDGET`], cells of 1/16 of the view distance (in the
+/// same steps), so 100,000 cameras never make a blanket of icons.
+pub fn cell_for(distance_m: f32, count: usize) -> Option<f64> {
+    cell_for_distance(distance_m).or_else(|| {
+        (count > CAMERA_ICON_BUDGET).then(|| 2f64.powf((f64::from(distance_m.max(16.0)) / 16.0).log2().round()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crowded_city_clusters_even_up_close() {
+        assert_eq!(cell_for(1000.0, 400), None, "a few hundred cameras: one icon each");
+        assert_eq!(cell_for(1000.0, 100_000), Some(64.0), "1000 m / 16 = 62.5 m, stepped to 64");
+        assert_eq!(cell_for(9000.0, 10), cell_for_distance(9000.0), "far: as always");
+    }
 
     #[test]
     fn points_merge_per_cell_with_counts_and_means() {

@@ -8,6 +8,7 @@ pub mod declutter;
 pub mod motion;
 pub mod search;
 pub mod spatial;
+pub mod thin;
 
 use crate::protocol::WarningLevel;
 

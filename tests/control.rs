@@ -1,0 +1,230 @@
+//! The control API end to end: the real binary under Xvfb (software Vulkan) with `--control`,
+//! driven over HTTP as a tablet or a script would: health, the token, select an incident and
+//! see the camera arrive, a fly-to refused for bad coordinates, layers switched and seen in the
+//! screenshot's pixels, a briefing started and stepped, and the index briefing written through
+//! the panel button's path. And an exposed address without a token refused at start.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const TOKEN: &str = "wall-token-7";
+
+fn xvfb_run() -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|path| path.to_str()?.split(':').map(|d| Path::new(d).join("xvfb-run")).find(|p| p.is_file()))
+        .expect("xvfb-run is not installed: run `bash .ci/setup` (Debian package xvfb) to render these tests")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// The wall, killed with its Xvfb when dropped.
+struct Wall(Child);
+
+impl Drop for Wall {
+    fn drop(&mut self) {
+        // xvfb-run leads its own process group: end the wall and the X server with it.
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.0.id())]).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_wall(port: u16, dir: &Path) -> Wall {
+    use std::os::unix::process::CommandExt;
+    let log = std::fs::File::create(dir.join("wall.log")).expect("log file");
+    let child = Command::new(xvfb_run())
+        .args(["-a", "-s", "-screen 0 1920x1080x24"])
+        .arg(env!("CARGO_BIN_EXE_twinhall"))
+        .args(["--size", "1280x720", "--control", &format!("127.0.0.1:{port}")])
+        .env("TWINHALL_CONTROL_TOKEN", TOKEN)
+        .env("RUST_LOG", "info")
+        .env("XDG_DATA_HOME", dir)
+        .current_dir(dir)
+        .stdout(Stdio::from(log.try_clone().expect("log")))
+        .stderr(Stdio::from(log))
+        .process_group(0)
+        .spawn()
+        .expect("xvfb-run starts");
+    Wall(child)
+}
+
+struct Api {
+    rt: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    fn new(port: u16) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(90)).build().expect("client");
+        Self { rt, http, base: format!("http://127.0.0.1:{port}") }
+    }
+
+    fn send(&self, method: &str, path: &str, body: Option<&str>, token: Option<&str>) -> (u16, Vec<u8>) {
+        let url = format!("{}{path}", self.base);
+        let mut req = if method == "GET" { self.http.get(url) } else { self.http.post(url) };
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b.to_owned());
+        }
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        self.rt.block_on(async {
+            match req.send().await {
+                Ok(r) => (r.status().as_u16(), r.bytes().await.map(|b| b.to_vec()).unwrap_or_default()),
+                Err(_) => (0, Vec::new()),
+            }
+        })
+    }
+
+    fn json(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        let (s, b) = self.send(method, path, body, Some(TOKEN));
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+
+    fn screenshot(&self) -> image::RgbImage {
+        let (s, png) = self.send("GET", "/v1/screenshot.png", None, Some(TOKEN));
+        assert_eq!(s, 200, "{}", String::from_utf8_lossy(&png));
+        image::load_from_memory_with_format(&png, image::ImageFormat::Png).expect("a PNG").to_rgb8()
+    }
+
+    /// Polls `what` until it gives something, or fails naming it.
+    fn wait<T>(&self, what: &str, secs: u64, dir: &Path, mut f: impl FnMut(&Self) -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(t) = f(self) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(dir.join("wall.log")).unwrap_or_default();
+                let tail: String =
+                    log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                panic!("{what}: not within {secs} s; the wall's log ends:\n{tail}");
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+/// Share of pixels of the 3D view (right of the side panel, above the status bar) that differ.
+fn view_difference(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    let (w, h) = a.dimensions();
+    let mut n = 0u64;
+    let mut differ = 0u64;
+    for y in 40..h - 60 {
+        for x in 380..w {
+            n += 1;
+            let (p, q) = (a.get_pixel(x, y).0, b.get_pixel(x, y).0);
+            if p.iter().zip(q).map(|(u, v)| u.abs_diff(v) as u32).sum::<u32>() > 24 {
+                differ += 1;
+            }
+        }
+    }
+    differ as f64 / n as f64
+}
+
+#[test]
+fn a_tablet_drives_the_wall_over_the_control_api() {
+    let dir = std::env::temp_dir().join(format!("twinhall-control-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let port = free_port();
+    let _wall = start_wall(port, &dir);
+    let api = Api::new(port);
+
+    // Up: health answers without a token once frames run.
+    api.wait("health", 240, &dir, |a| {
+        let (s, b) = a.send("GET", "/v1/health", None, None);
+        (s == 200).then(|| serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null))
+    });
+    assert_eq!(api.send("GET", "/v1/state", None, None).0, 401, "state needs the token");
+    assert_eq!(api.send("GET", "/v1/state", None, Some("wall-token")).0, 401);
+
+    // The embedded feed syncs; find an incident by search as the console's box would.
+    api.wait("feed synced", 120, &dir, |a| {
+        let (s, st) = a.json("GET", "/v1/state", None);
+        (s == 200 && st["feed"]["synced"] == Value::Bool(true)).then_some(())
+    });
+    let (s, hits) = api.json("GET", "/v1/search?q=I-&limit=100", None);
+    assert_eq!(s, 200, "{hits}");
+    let hit = hits["hits"]
+        .as_array()
+        .and_then(|h| h.iter().find(|h| h["kind"] == "incident"))
+        .cloned()
+        .unwrap_or_else(|| panic!("an incident among {hits}"));
+    let id = hit["id"].as_str().expect("id").to_owned();
+
+    // Select: the hub focuses it and the camera arrives over it.
+    let (s, sel) = api.json("POST", "/v1/select", Some(&format!(r#"{{"incident_id":"{id}"}}"#)));
+    assert_eq!(s, 200, "{sel}");
+    let view = api.wait("the camera arrives at the incident", 60, &dir, |a| {
+        let (_, st) = a.json("GET", "/v1/state", None);
+        let v = &st["view"];
+        let arrived = st["focused_incident"].as_str() == Some(id.as_str()) && v["flying"] == Value::Bool(false);
+        arrived.then(|| v.clone())
+    });
+    let (lon, lat) = (hit["lon"].as_f64().expect("lon"), hit["lat"].as_f64().expect("lat"));
+    let off_m = ((view["lon"].as_f64().expect("lon") - lon) * 111_320.0 * lat.to_radians().cos())
+        .hypot((view["lat"].as_f64().expect("lat") - lat) * 110_540.0);
+    assert!(off_m < 5.0, "the view is {off_m:.1} m from the incident: {view}");
+
+    // Bad input is refused with the reason, and the wall carries on.
+    let (s, e) = api.json("POST", "/v1/fly", Some(r#"{"lon":500,"lat":60.1}"#));
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"].as_str().is_some_and(|m| m.contains("lon must be")), "{e}");
+    assert_eq!(api.json("POST", "/v1/select", Some(r#"{"incident_id":"I-nowhere"}"#)).0, 404);
+
+    // Fly over the city, then switch the buildings off: the screenshot shows the difference.
+    let (s, fly) =
+        api.json("POST", "/v1/fly", Some(&format!(r#"{{"lon":{lon},"lat":{lat},"distance_m":1200,"pitch_deg":45}}"#)));
+    assert_eq!(s, 200, "{fly}");
+    api.wait("the flight ends", 60, &dir, |a| {
+        (a.json("GET", "/v1/state", None).1["view"]["flying"] == Value::Bool(false)).then_some(())
+    });
+    let with = api.screenshot();
+    assert_eq!(with.dimensions(), (1280, 720));
+    let (s, layers) = api.json("POST", "/v1/layers", Some(r#"{"buildings":false}"#));
+    assert_eq!((s, layers["buildings"].clone()), (200, Value::Bool(false)), "{layers}");
+    let without = api.screenshot();
+    let changed = view_difference(&with, &without);
+    assert!(changed > 0.02, "switching buildings off changed only {:.2}% of the view", changed * 100.0);
+    with.save(dir.join("with-buildings.png")).expect("save");
+    without.save(dir.join("without-buildings.png")).expect("save");
+
+    // A briefing, started and stepped from the tablet.
+    let (s, t) = api.json("POST", "/v1/theatre", Some(r#"{"action":"start","theme":"public_safety"}"#));
+    assert_eq!((s, t["playing"]["step"].clone()), (200, Value::from(1)), "{t}");
+    let (s, t) = api.json("POST", "/v1/theatre", Some(r#"{"action":"next"}"#));
+    assert_eq!((s, t["playing"]["step"].clone()), (200, Value::from(2)), "{t}");
+    let (s, t) = api.json("POST", "/v1/theatre", Some(r#"{"action":"stop"}"#));
+    assert_eq!((s, t["playing"].clone()), (200, Value::Null), "{t}");
+
+    // The index briefing, written by the panel button's path with the wall's picture in it.
+    let (s, b) = api.json("POST", "/v1/brief", None);
+    assert_eq!(s, 200, "{b}");
+    let html = std::fs::read_to_string(b["written"].as_str().expect("a path")).expect("the briefing is on disk");
+    assert!(html.contains("data:image/png;base64,"), "the wall's picture is in the briefing");
+    assert!(html.contains("综合指数") && html.contains("北京时间"), "Chinese headings and Beijing time");
+}
+
+#[test]
+fn an_exposed_control_api_without_a_token_is_refused_at_start() {
+    let out = Command::new(env!("CARGO_BIN_EXE_twinhall"))
+        .args(["--control", "0.0.0.0:8790"])
+        .env_remove("TWINHALL_CONTROL_TOKEN")
+        .env_remove("DISPLAY")
+        .output()
+        .expect("twinhall runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("without a token") && err.contains("0.0.0.0:8790"), "{err}");
+    let bad = Command::new(env!("CARGO_BIN_EXE_twinhall")).args(["--control", "wall:80"]).output().expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--control"), "{}", String::from_utf8_lossy(&bad.stderr));
+}
