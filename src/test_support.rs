@@ -1,4 +1,5 @@
-//! What the app's headless tests share: a real twinhall-feed server on loopback, in this process.
+//! What the app's headless tests share: a real twinhall-feed server on loopback, in this process,
+//! and an app on `MinimalPlugins` with a generated city and its simulated store.
 
 use std::time::Duration;
 
@@ -31,4 +32,42 @@ pub fn serve(source: twinhall_feed::Source, orders: std::path::PathBuf) -> Strin
         });
     });
     format!("http://{}", rx.recv_timeout(Duration::from_secs(10)).expect("the server starts"))
+}
+
+/// An app on `MinimalPlugins` with a generated city (400 blocks, seed 5), its simulated store
+/// (40 units, 60 cameras, 80 incidents, 10 s on, synced), a manual 250 ms clock, the inputs, the
+/// shipped settings, and the view a briefing or a remote command changes: layers, filter, heat
+/// map, highlights, selection. Each test adds the plugins it tries.
+pub fn city_app() -> bevy::prelude::App {
+    use std::sync::Arc;
+
+    use bevy::prelude::*;
+    use twinhall_core::config::CitySource;
+
+    let source = CitySource::Generated(400);
+    let model = Arc::new(twinhall_core::generate::generate_city(400, 5, twinhall_core::LonLat::new(114.06, 22.54)));
+    let mut sim = Simulation::new(
+        &model,
+        twinhall_core::sim::SimConfig { units: 40, cameras: 60, incidents: 80, ..Default::default() },
+    );
+    sim.step(10_000);
+    let mut data = crate::feed::FeedData::default();
+    data.apply_snapshot(sim.snapshot());
+    data.synced = true;
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(Duration::from_millis(250)))
+        .init_resource::<ButtonInput<KeyCode>>()
+        .init_resource::<ButtonInput<MouseButton>>()
+        .init_resource::<bevy::input::mouse::AccumulatedMouseScroll>()
+        .insert_resource(crate::settings::tests::settings_for(source.clone()))
+        .insert_resource(crate::city::City { model, source })
+        .insert_resource(data)
+        .init_resource::<crate::overlays::OverlayLayers>()
+        .init_resource::<crate::city::LayerVisibility>()
+        .init_resource::<crate::overlays::IncidentFilter>()
+        .init_resource::<crate::overlays::Selection>()
+        .insert_resource(crate::defence::DefenceView::default())
+        .init_resource::<crate::theatre::Highlights>();
+    app
 }

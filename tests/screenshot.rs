@@ -104,7 +104,9 @@ fn focusing_an_incident_draws_its_ring() {
     let ring = view_pixels(&focused).filter(|p| ring_like(p)).count();
     let ring_plain = view_pixels(&plain).filter(|p| ring_like(p)).count();
     eprintln!("ring pixels: {ring} focused, {ring_plain} not");
-    assert!(ring > 400 && ring > ring_plain * 5, "no focus ring: {ring} vs {ring_plain}");
+    // Severe incidents pulse in the same orange-red in both pictures, and which are on screen
+    // depends on the simulated minute; the ring adds hundreds of pixels on top of theirs.
+    assert!(ring > ring_plain + 400, "no focus ring: {ring} vs {ring_plain}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -2,24 +2,19 @@
 //! (reqwest) while the app runs its frames on `MinimalPlugins` with the simulated city's store,
 //! the shipped briefings and the theatre's player. Every endpoint, its bad input and the token.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
-use bevy::time::TimeUpdateStrategy;
 use serde_json::{Value, json};
-use twinhall_core::LonLat;
-use twinhall_core::config::CitySource;
-use twinhall_core::sim::{SimConfig, Simulation};
 
 use super::ControlInbox;
 use crate::camera::{FlyTo, OrbitCamera};
-use crate::city::{City, LayerVisibility};
+use crate::city::LayerVisibility;
 use crate::defence::DefenceView;
 use crate::feed::FeedData;
 use crate::hub::FocusIncident;
-use crate::overlays::{IncidentFilter, OverlayLayers, Selection};
-use crate::theatre::{Highlights, Theatre};
+use crate::overlays::{OverlayLayers, Selection};
+use crate::theatre::Theatre;
 
 const TOKEN: &str = "t0ken-for-tests";
 
@@ -35,31 +30,11 @@ fn record(mut fly: MessageReader<FlyTo>, mut focus: MessageReader<FocusIncident>
 }
 
 fn control_app() -> App {
-    let mut settings = crate::settings::tests::settings_for(CitySource::Generated(400));
+    let mut app = crate::test_support::city_app();
+    let mut settings = app.world_mut().resource_mut::<crate::Settings>();
     settings.config.control.listen = "127.0.0.1:0".into();
     settings.config.control.token = TOKEN.into();
-    let model = Arc::new(twinhall_core::generate::generate_city(400, 5, LonLat::new(114.06, 22.54)));
-    let mut sim = Simulation::new(&model, SimConfig { units: 40, cameras: 60, incidents: 80, ..SimConfig::default() });
-    sim.step(10_000);
-    let mut data = FeedData::default();
-    data.apply_snapshot(sim.snapshot());
-    data.synced = true;
-    let mut app = App::new();
-    app.add_plugins(MinimalPlugins)
-        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(250)))
-        .init_resource::<ButtonInput<KeyCode>>()
-        .init_resource::<ButtonInput<MouseButton>>()
-        .init_resource::<bevy::input::mouse::AccumulatedMouseScroll>()
-        .insert_resource(settings)
-        .insert_resource(City { model, source: CitySource::Generated(400) })
-        .insert_resource(data)
-        .init_resource::<OverlayLayers>()
-        .init_resource::<LayerVisibility>()
-        .init_resource::<IncidentFilter>()
-        .init_resource::<Selection>()
-        .insert_resource(DefenceView::default())
-        .init_resource::<Highlights>()
-        .init_resource::<Seen>()
+    app.init_resource::<Seen>()
         .add_message::<FlyTo>()
         .add_message::<FocusIncident>()
         .add_systems(Last, record)

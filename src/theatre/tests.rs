@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use bevy::math::curve::{Curve, EaseFunction, EasingCurve};
 use bevy::prelude::*;
-use bevy::time::TimeUpdateStrategy;
 use twinhall_core::LonLat;
 use twinhall_core::config::CitySource;
 use twinhall_core::protocol::{AreaLevel, IncidentCategory};
@@ -20,7 +19,6 @@ use super::player::{Theatre, TheatreCommand};
 use super::tour::{Tour, lerp_orbit, sample_tour};
 use crate::camera::OrbitCamera;
 use crate::city::{City, LayerVisibility};
-use crate::defence::DefenceView;
 use crate::feed::FeedData;
 use crate::overlays::{IncidentFilter, OverlayLayers};
 
@@ -61,28 +59,8 @@ fn a_path_passes_its_keyframes_with_their_easing_and_turns_the_short_way() {
 /// A city, its simulated feed in the store, a camera, and the theatre's plugins, with `dir` as
 /// the scenes folder.
 fn theatre_app(dir: &std::path::Path) -> (App, Entity) {
-    let settings = crate::settings::tests::settings_for(CitySource::Generated(400));
-    let model = Arc::new(twinhall_core::generate::generate_city(400, 5, LonLat::new(114.06, 22.54)));
-    let mut sim = Simulation::new(&model, SimConfig { units: 40, cameras: 60, incidents: 80, ..SimConfig::default() });
-    sim.step(10_000);
-    let mut data = FeedData::default();
-    data.apply_snapshot(sim.snapshot());
-    data.synced = true;
-    let mut app = App::new();
-    app.add_plugins(MinimalPlugins)
-        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(250)))
-        .init_resource::<ButtonInput<KeyCode>>()
-        .init_resource::<ButtonInput<MouseButton>>()
-        .init_resource::<bevy::input::mouse::AccumulatedMouseScroll>()
-        .insert_resource(settings)
-        .insert_resource(City { model, source: CitySource::Generated(400) })
-        .insert_resource(data)
-        .init_resource::<OverlayLayers>()
-        .init_resource::<LayerVisibility>()
-        .init_resource::<IncidentFilter>()
-        .insert_resource(DefenceView::default())
-        .init_resource::<Highlights>()
-        .add_plugins((super::library::plugin, super::player::plugin, super::tour::plugin))
+    let mut app = crate::test_support::city_app();
+    app.add_plugins((super::library::plugin, super::player::plugin, super::tour::plugin))
         .insert_resource(Library::new(dir.to_owned()));
     let cam = app.world_mut().spawn(orbit(0.0, 3000.0, 0.0)).id();
     (app, cam)
