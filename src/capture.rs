@@ -33,12 +33,15 @@ fn plan_capture(mut commands: Commands, settings: Res<Settings>) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn request_capture(
     mut commands: Commands,
     mut plan: ResMut<CapturePlan>,
     settings: Res<Settings>,
     analysis: Option<Res<crate::hub::FocusAnalysis>>,
     mut started: Local<Option<std::time::Instant>>,
+    time: Res<Time<Real>>,
+    mut frame_ms: Local<Vec<f32>>,
     mut exit: MessageWriter<AppExit>,
 ) {
     let started = *started.get_or_insert_with(std::time::Instant::now);
@@ -51,8 +54,22 @@ fn request_capture(
         warn!("--focus: nothing focused after {} s; capturing anyway", FOCUS_WAIT.as_secs());
     }
     plan.rendered += 1;
+    // The first frames compile pipelines and load assets: the frame time counts from the fourth.
+    if plan.rendered > 3 && !plan.requested {
+        frame_ms.push(time.delta_secs() * 1000.0);
+    }
     if !plan.requested && plan.rendered >= plan.frames {
         plan.requested = true;
+        if let Some((median, slowest)) = frame_stats(&mut frame_ms) {
+            let w = &settings.config.window;
+            // `benches/wall.rs` reads this line.
+            info!(
+                "frame time: median {median:.1} ms, slowest {slowest:.1} ms over {} frames at {}x{}",
+                frame_ms.len(),
+                w.width,
+                w.height
+            );
+        }
         let path = plan.path.clone();
         commands.spawn(Screenshot::primary_window()).observe(
             move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| match save_png(
@@ -73,6 +90,15 @@ fn request_capture(
         error!("no screenshot arrived {CAPTURE_GRACE_FRAMES} frames after it was requested");
         exit.write(AppExit::from_code(1));
     }
+}
+
+/// Median and slowest of the frame times, when there are any.
+fn frame_stats(ms: &mut [f32]) -> Option<(f32, f32)> {
+    if ms.is_empty() {
+        return None;
+    }
+    ms.sort_by(f32::total_cmp);
+    Some((ms[ms.len() / 2], ms[ms.len() - 1]))
 }
 
 pub(crate) fn save_png(image: &Image, path: &Path) -> Result<(), String> {
