@@ -41,6 +41,23 @@ impl Default for LayerVisibility {
 }
 
 impl LayerVisibility {
+    /// These layers with what `l` names switched (a briefing's step, a remote command).
+    pub fn switched(&self, l: &twinhall_core::theatre::Layers) -> Self {
+        let mut out = self.clone();
+        for (slot, v) in [
+            (&mut out.buildings, l.buildings),
+            (&mut out.roads, l.roads),
+            (&mut out.railways, l.railways),
+            (&mut out.water, l.water),
+            (&mut out.green, l.green),
+        ] {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        }
+        out
+    }
+
     fn visibility(&self, layer: CityLayer) -> Visibility {
         if self.shows(layer) { Visibility::Inherited } else { Visibility::Hidden }
     }

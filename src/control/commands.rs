@@ -12,7 +12,8 @@ use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 use twinhall_core::LonLat;
 use twinhall_core::overlay::search;
-use twinhall_core::protocol::{AreaLevel, EntityKind};
+use twinhall_core::protocol::EntityKind;
+use twinhall_core::theatre::Layers;
 
 use super::{Call, FlyBody, Pulse, Reply, Request, TheatreAction, TheatreBody};
 use crate::camera::{Flight, FlyTo, OrbitCamera};
@@ -119,7 +120,7 @@ fn handle(world: &mut World, Call { request, reply }: Call) {
         Request::Search { q, limit } => search_feed(world, &q, limit),
         Request::Fly(body) => fly(world, &body),
         Request::Select { incident_id } => select(world, incident_id),
-        Request::Layers(changes) => layers(world, &changes),
+        Request::Layers(l) => layers(world, &l),
         Request::TheatreState => Reply::Json(200, theatre_json(world)),
         Request::Theatre(body) => match theatre(world, &body) {
             Ok(()) => {
@@ -204,7 +205,7 @@ fn layers_json(world: &World) -> Value {
         ] {
             out.insert(k.into(), v.into());
         }
-        out.insert("area_level".into(), area_level_name(l.area_level).into());
+        out.insert("area_level".into(), serde_json::to_value(l.area_level).unwrap_or(Value::Null));
     }
     if let Some(c) = world.get_resource::<LayerVisibility>() {
         for (k, v) in [
@@ -222,16 +223,6 @@ fn layers_json(world: &World) -> Value {
         out.insert("key_grids".into(), d.key_grids.into());
     }
     Value::Object(out)
-}
-
-fn area_level_name(l: AreaLevel) -> &'static str {
-    match l {
-        AreaLevel::City => "city",
-        AreaLevel::District => "district",
-        AreaLevel::Street => "street",
-        AreaLevel::Community => "community",
-        AreaLevel::Grid => "grid",
-    }
 }
 
 fn theatre_json(world: &World) -> Value {
@@ -430,94 +421,20 @@ fn select(world: &mut World, incident_id: Option<String>) -> Reply {
     Reply::Json(200, answer)
 }
 
-const OVERLAY_NAMES: [&str; 9] =
-    ["incidents", "units", "cameras", "cones", "facilities", "depots", "sensors", "areas", "labels"];
-const CITY_NAMES: [&str; 5] = ["buildings", "roads", "railways", "water", "green"];
-const DEFENCE_NAMES: [&str; 2] = ["heat", "key_grids"];
-
-fn layers(world: &mut World, changes: &Map<String, Value>) -> Reply {
-    // Everything is checked before anything changes: a bad name changes nothing.
-    let mut wanted = Vec::new();
-    let mut level = None;
-    for (name, value) in changes {
-        if name == "area_level" {
-            level = Some(match value.as_str() {
-                Some("district") => AreaLevel::District,
-                Some("street") => AreaLevel::Street,
-                Some("community") => AreaLevel::Community,
-                Some("grid") => AreaLevel::Grid,
-                _ => {
-                    return Reply::Error(
-                        422,
-                        format!("area_level must be district, street, community or grid, got {value}"),
-                    );
-                }
-            });
-            continue;
-        }
-        let known = OVERLAY_NAMES.iter().chain(&CITY_NAMES).chain(&DEFENCE_NAMES).any(|n| n == name);
-        if !known {
-            return Reply::Error(
-                422,
-                format!(
-                    "unknown layer `{name}`; the layers are {}, {}, {} and area_level",
-                    OVERLAY_NAMES.join(", "),
-                    CITY_NAMES.join(", "),
-                    DEFENCE_NAMES.join(", ")
-                ),
-            );
-        }
-        let Some(on) = value.as_bool() else {
-            return Reply::Error(422, format!("layer `{name}`: true or false, got {value}"));
-        };
-        wanted.push((name.as_str(), on));
+/// Switches what the body names, through the same switch a briefing's step uses (the body is
+/// a briefing's `layers`, checked field by field by the server).
+fn layers(world: &mut World, l: &Layers) -> Reply {
+    if let Some(mut v) = world.get_resource_mut::<OverlayLayers>() {
+        let next = v.switched(l);
+        v.set_if_neq(next);
     }
-    if let Some(mut l) = world.get_resource_mut::<OverlayLayers>() {
-        let mut next = l.clone();
-        for (name, on) in &wanted {
-            let slot = match *name {
-                "incidents" => &mut next.incidents,
-                "units" => &mut next.units,
-                "cameras" => &mut next.cameras,
-                "cones" => &mut next.cones,
-                "facilities" => &mut next.facilities,
-                "depots" => &mut next.depots,
-                "sensors" => &mut next.sensors,
-                "areas" => &mut next.areas,
-                "labels" => &mut next.labels,
-                _ => continue,
-            };
-            *slot = *on;
-        }
-        if let Some(level) = level {
-            next.area_level = level;
-        }
-        // Change detection drives the layers' rebuilds: touch only on a real change.
-        l.set_if_neq(next);
+    if let Some(mut v) = world.get_resource_mut::<LayerVisibility>() {
+        let next = v.switched(l);
+        v.set_if_neq(next);
     }
-    if let Some(mut c) = world.get_resource_mut::<LayerVisibility>() {
-        let mut next = c.clone();
-        for (name, on) in &wanted {
-            let slot = match *name {
-                "buildings" => &mut next.buildings,
-                "roads" => &mut next.roads,
-                "railways" => &mut next.railways,
-                "water" => &mut next.water,
-                "green" => &mut next.green,
-                _ => continue,
-            };
-            *slot = *on;
-        }
-        c.set_if_neq(next);
-    }
-    if let Some(mut d) = world.get_resource_mut::<DefenceView>() {
-        for (name, on) in &wanted {
-            match *name {
-                "heat" if d.heat != *on => d.heat = *on,
-                "key_grids" if d.key_grids != *on => d.key_grids = *on,
-                _ => {}
-            }
-        }
+    if let Some(mut v) = world.get_resource_mut::<DefenceView>() {
+        let next = v.switched(l);
+        v.set_if_neq(next);
     }
     Reply::Json(200, layers_json(world))
 }

@@ -32,8 +32,8 @@ pub enum Request {
     Select {
         incident_id: Option<String>,
     },
-    /// Layer names to switch on (`true`) or off; empty only reads them.
-    Layers(serde_json::Map<String, serde_json::Value>),
+    /// Layers to switch on (`true`) or off, as a briefing's step names them; none only reads them.
+    Layers(twinhall_core::theatre::Layers),
     TheatreState,
     Theatre(TheatreBody),
     Screenshot,

@@ -293,14 +293,14 @@ async fn layers_get(State(s): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(r) = check_token(&s, &headers) {
         return r.into_response();
     }
-    ask(&s, Request::Layers(serde_json::Map::new()), WAIT).await
+    ask(&s, Request::Layers(twinhall_core::theatre::Layers::default()), WAIT).await
 }
 
 async fn layers(State(s): State<Shared>, headers: HeaderMap, raw: Result<Bytes, BytesRejection>) -> Response {
     if let Err(r) = check_token(&s, &headers) {
         return r.into_response();
     }
-    match body::<serde_json::Map<String, Value>>(raw) {
+    match body::<twinhall_core::theatre::Layers>(raw) {
         Ok(b) => ask(&s, Request::Layers(b), WAIT).await,
         Err(r) => r.into_response(),
     }

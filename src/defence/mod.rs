@@ -55,6 +55,13 @@ pub struct DefenceView {
     pub bandwidth_m: f64,
 }
 
+impl DefenceView {
+    /// This view with the heat map and key grids switched as `l` names them.
+    pub fn switched(&self, l: &twinhall_core::theatre::Layers) -> Self {
+        Self { heat: l.heat.unwrap_or(self.heat), key_grids: l.key_grids.unwrap_or(self.key_grids), ..self.clone() }
+    }
+}
+
 impl Default for DefenceView {
     fn default() -> Self {
         Self { heat: true, key_grids: true, category: None, window_h: 6, bandwidth_m: 120.0 }

@@ -37,6 +37,32 @@ impl Default for OverlayLayers {
     }
 }
 
+impl OverlayLayers {
+    /// These layers with what `l` names switched (a briefing's step, a remote command).
+    pub fn switched(&self, l: &twinhall_core::theatre::Layers) -> Self {
+        let mut out = self.clone();
+        for (slot, v) in [
+            (&mut out.incidents, l.incidents),
+            (&mut out.units, l.units),
+            (&mut out.cameras, l.cameras),
+            (&mut out.cones, l.cones),
+            (&mut out.facilities, l.facilities),
+            (&mut out.depots, l.depots),
+            (&mut out.sensors, l.sensors),
+            (&mut out.areas, l.areas),
+            (&mut out.labels, l.labels),
+        ] {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        }
+        if let Some(level) = l.area_level {
+            out.area_level = level;
+        }
+        out
+    }
+}
+
 /// Which incidents and units the map shows: a briefing step's filter (category, least severity,
 /// status, unit kind); the default shows everything.
 #[derive(Resource, Clone, Debug, Default, PartialEq)]

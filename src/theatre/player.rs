@@ -73,6 +73,7 @@ struct Saved {
     city_layers: LayerVisibility,
     filter: IncidentFilter,
     heat: bool,
+    key_grids: bool,
 }
 
 /// The theatre's state.
@@ -232,6 +233,7 @@ impl ViewParams<'_> {
             city_layers: self.city_layers.clone(),
             filter: self.filter.clone(),
             heat: self.defence.heat,
+            key_grids: self.defence.key_grids,
         }
     }
 
@@ -239,44 +241,20 @@ impl ViewParams<'_> {
         self.layers.set_if_neq(s.layers);
         self.city_layers.set_if_neq(s.city_layers);
         self.filter.set_if_neq(s.filter);
-        if self.defence.heat != s.heat {
-            self.defence.heat = s.heat;
-        }
+        let defence = DefenceView { heat: s.heat, key_grids: s.key_grids, ..self.defence.clone() };
+        self.defence.set_if_neq(defence);
     }
 
     /// Switches what the step names; the rest stays as it is.
     fn apply(&mut self, step: &Step, saved: Option<&Saved>) {
+        // Only what the step names switches; a resource is touched only on a real change.
         let l = &step.layers;
-        let mut layers = self.layers.clone();
-        let set = |slot: &mut bool, v: Option<bool>| {
-            if let Some(v) = v {
-                *slot = v;
-            }
-        };
-        set(&mut layers.incidents, l.incidents);
-        set(&mut layers.units, l.units);
-        set(&mut layers.cameras, l.cameras);
-        set(&mut layers.cones, l.cones);
-        set(&mut layers.facilities, l.facilities);
-        set(&mut layers.depots, l.depots);
-        set(&mut layers.sensors, l.sensors);
-        set(&mut layers.areas, l.areas);
-        set(&mut layers.labels, l.labels);
-        if let Some(level) = l.area_level {
-            layers.area_level = level;
-        }
-        self.layers.set_if_neq(layers);
-        let mut city = self.city_layers.clone();
-        set(&mut city.buildings, l.buildings);
-        set(&mut city.roads, l.roads);
-        set(&mut city.water, l.water);
-        set(&mut city.green, l.green);
-        self.city_layers.set_if_neq(city);
-        if let Some(h) = l.heat
-            && self.defence.heat != h
-        {
-            self.defence.heat = h;
-        }
+        let next = self.layers.switched(l);
+        self.layers.set_if_neq(next);
+        let next = self.city_layers.switched(l);
+        self.city_layers.set_if_neq(next);
+        let next = self.defence.switched(l);
+        self.defence.set_if_neq(next);
         // A step's filter replaces the one before it; an empty one puts back the presenter's.
         let filter = if step.filter.is_empty() {
             saved.map(|s| s.filter.clone()).unwrap_or_default()

@@ -302,8 +302,11 @@ pub struct Layers {
     pub labels: Option<bool>,
     /// The defence hub's incident heat map.
     pub heat: Option<bool>,
+    /// The defence hub's key grids outlined on the twin.
+    pub key_grids: Option<bool>,
     pub buildings: Option<bool>,
     pub roads: Option<bool>,
+    pub railways: Option<bool>,
     pub water: Option<bool>,
     pub green: Option<bool>,
     /// Level the area choropleth colours.
