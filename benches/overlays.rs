@@ -64,6 +64,7 @@ fn main() {
         distance_m: 1500.0,
         focus: [0.0, 0.0],
         px_scale: 2.0,
+        text_scale: 2.0,
     });
 
     let t = Instant::now();

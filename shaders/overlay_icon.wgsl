@@ -53,7 +53,10 @@ fn vertex(v: Vertex) -> VertexOutput {
         let d = a / max(length(a), 1e-4);
         corner = vec2<f32>(v.corner.x * d.y + v.corner.y * d.x, -v.corner.x * d.x + v.corner.y * d.y);
     }
-    let px = v.style.x * params.x;
+    // params.w: the height of the view the sizes are set for (the wall's); another view of
+    // the same scene (the console's small map) draws them in proportion to its own height.
+    let fit = select(1.0, view.viewport.w / params.w, params.w > 0.0);
+    let px = v.style.x * params.x * fit;
     var out: VertexOutput;
     out.clip = vec4<f32>(clip.xy + corner * px * 2.0 / view.viewport.zw * clip.w, clip.z, clip.w);
     out.uv = v.corner;

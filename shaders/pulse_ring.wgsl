@@ -28,7 +28,10 @@ struct VertexOutput {
 fn vertex(v: Vertex) -> VertexOutput {
     let world = mesh_position_local_to_world(get_world_from_local(v.instance_index), vec4<f32>(v.position, 1.0));
     let clip = view.clip_from_world * world;
-    let px = v.style.x * params.x;
+    // params.w: the height of the view the sizes are set for (the wall's); another view of
+    // the same scene (the console's small map) draws them in proportion to its own height.
+    let fit = select(1.0, view.viewport.w / params.w, params.w > 0.0);
+    let px = v.style.x * params.x * fit;
     var out: VertexOutput;
     out.clip = vec4<f32>(clip.xy + v.corner * px * 2.0 / view.viewport.zw * clip.w, clip.z, clip.w);
     out.uv = v.corner;

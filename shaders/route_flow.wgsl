@@ -39,7 +39,8 @@ fn vertex(v: Vertex) -> VertexOutput {
         d = vec2<f32>(1.0, 0.0);
     }
     let n = normalize(vec2<f32>(-d.y, d.x));
-    let px = v.style.w * params.x;
+    let fit = select(1.0, view.viewport.w / params.w, params.w > 0.0);
+    let px = v.style.w * params.x * fit;
     var out: VertexOutput;
     out.clip = vec4<f32>(ca.xy + n * v.corner.x * px / view.viewport.zw * ca.w, ca.z, ca.w);
     out.along = vec2<f32>(v.corner.x, v.corner.y);

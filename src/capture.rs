@@ -43,6 +43,7 @@ fn request_capture(
     time: Res<Time<Real>>,
     mut frame_ms: Local<Vec<f32>>,
     mut exit: MessageWriter<AppExit>,
+    wall: Option<Res<crate::wall::Wall>>,
 ) {
     let started = *started.get_or_insert_with(std::time::Instant::now);
     let focus_wanted = !settings.config.hub.focus.is_empty();
@@ -62,34 +63,54 @@ fn request_capture(
         plan.requested = true;
         if let Some((median, slowest)) = frame_stats(&mut frame_ms) {
             let w = &settings.config.window;
+            let (width, height) = match &wall {
+                Some(_) => (settings.config.wall.width, settings.config.wall.height),
+                None => (w.width, w.height),
+            };
             // `benches/wall.rs` reads this line.
             info!(
                 "frame time: median {median:.1} ms, slowest {slowest:.1} ms over {} frames at {}x{}",
                 frame_ms.len(),
-                w.width,
-                w.height
+                width,
+                height
             );
         }
-        let path = plan.path.clone();
-        commands.spawn(Screenshot::primary_window()).observe(
-            move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| match save_png(
-                &captured.image,
-                &path,
-            ) {
-                Ok(()) => {
-                    info!("screenshot saved to {}", path.display());
-                    exit.write(AppExit::Success);
+        // With a wall, PATH is the wall and PATH-console.png the console beside it.
+        let shots: Vec<(Screenshot, PathBuf)> = match &wall {
+            Some(wall) => vec![
+                (Screenshot::window(wall.window), plan.path.clone()),
+                (Screenshot::primary_window(), console_path(&plan.path)),
+            ],
+            None => vec![(Screenshot::primary_window(), plan.path.clone())],
+        };
+        let left = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(shots.len()));
+        for (shot, path) in shots {
+            let left = left.clone();
+            commands.spawn(shot).observe(move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+                match save_png(&captured.image, &path) {
+                    Ok(()) => {
+                        info!("screenshot saved to {}", path.display());
+                        if left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+                            exit.write(AppExit::Success);
+                        }
+                    }
+                    Err(e) => {
+                        error!("{}: cannot save screenshot: {e}", path.display());
+                        exit.write(AppExit::from_code(1));
+                    }
                 }
-                Err(e) => {
-                    error!("{}: cannot save screenshot: {e}", path.display());
-                    exit.write(AppExit::from_code(1));
-                }
-            },
-        );
+            });
+        }
     } else if plan.requested && plan.rendered > plan.frames + CAPTURE_GRACE_FRAMES {
         error!("no screenshot arrived {CAPTURE_GRACE_FRAMES} frames after it was requested");
         exit.write(AppExit::from_code(1));
     }
+}
+
+/// Where the console's picture goes beside a wall's: `shot.png` -> `shot-console.png`.
+pub fn console_path(path: &Path) -> PathBuf {
+    let stem = path.file_stem().map_or_else(|| "screenshot".into(), |s| s.to_string_lossy().into_owned());
+    path.with_file_name(format!("{stem}-console.png"))
 }
 
 /// Median and slowest of the frame times, when there are any.

@@ -57,6 +57,19 @@ pub struct Cli {
     /// to fly, select, switch layers, run briefings and take screenshots (docs/control-api.md).
     #[arg(long, value_name = "ADDR")]
     pub control: Option<String>,
+    /// Open the video wall as a window of its own (the map, the theatre's cards and the HUD, no
+    /// operator chrome), borderless full screen; this first window becomes the console.
+    #[arg(long)]
+    pub wall: bool,
+    /// Monitor for the wall: `primary`, its index from 0, or its name (`DP-2`).
+    #[arg(long, value_name = "MONITOR")]
+    pub wall_monitor: Option<String>,
+    /// The wall as a window of this size instead of full screen (to try a layout; tests).
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    pub wall_size: Option<(u32, u32)>,
+    /// Text, icon and margin sizes for the viewing distance: desk, room, hall or far.
+    #[arg(long, value_name = "PRESET")]
+    pub wall_preset: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

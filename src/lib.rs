@@ -23,6 +23,7 @@ pub mod settings;
 pub mod tactile;
 pub mod theatre;
 pub mod ui;
+pub mod wall;
 
 #[cfg(test)]
 mod test_support;
@@ -73,6 +74,7 @@ pub fn plugin(app: &mut App) {
         theatre::plugin,
         heartbeat::plugin,
         ui::plugin,
+        wall::plugin,
         capture::plugin,
     ));
 }

@@ -106,6 +106,23 @@ impl Settings {
         if cli.dispatch_plan {
             config.hub.dispatch_plan = true;
         }
+        if cli.wall || cli.wall_monitor.is_some() || cli.wall_size.is_some() || cli.wall_preset.is_some() {
+            config.wall.enabled = true;
+        }
+        if let Some(monitor) = &cli.wall_monitor {
+            config.wall.monitor = monitor.clone();
+            config.wall.fullscreen = true;
+        }
+        if let Some((w, h)) = cli.wall_size {
+            (config.wall.width, config.wall.height, config.wall.fullscreen) = (w, h, false);
+        }
+        if let Some(preset) = &cli.wall_preset {
+            twinhall_core::wall::preset(preset).map_err(|m| arg_err("--wall-preset", m))?;
+            config.wall.preset = preset.clone();
+        }
+        if let Some((field, m)) = config.wall.problem() {
+            return Err(arg_err(field, m));
+        }
         let city_source = CitySource::parse(&config.city.source).map_err(|m| arg_err("city", m))?;
         Ok(Self {
             config,

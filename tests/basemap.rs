@@ -93,16 +93,9 @@ fn local_tile_folders_work_in_the_cgcs2000_grid_with_tms_rows() {
     }
 }
 
-fn xvfb_run() -> Option<PathBuf> {
-    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("xvfb-run")).find(|p| p.is_file())
-}
-
 #[test]
 fn tiles_show_on_the_ground_in_a_real_render() {
-    let Some(xvfb) = xvfb_run() else {
-        eprintln!("SKIPPED: xvfb-run is not installed (.ci/run installs it, so CI never skips)");
-        return;
-    };
+    let xvfb = support::xvfb_run();
     let dir = temp("render");
     let server = TileServer::start([250, 0, 250]);
     let config = format!(

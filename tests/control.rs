@@ -4,19 +4,16 @@
 //! screenshot's pixels, a briefing started and stepped, and the index briefing written through
 //! the panel button's path. And an exposed address without a token refused at start.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::xvfb_run;
 
 use serde_json::Value;
 
 const TOKEN: &str = "wall-token-7";
-
-fn xvfb_run() -> PathBuf {
-    std::env::var_os("PATH")
-        .and_then(|path| path.to_str()?.split(':').map(|d| Path::new(d).join("xvfb-run")).find(|p| p.is_file()))
-        .expect("xvfb-run is not installed: run `bash .ci/setup` (Debian package xvfb) to render these tests")
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
@@ -33,13 +30,14 @@ impl Drop for Wall {
     }
 }
 
-fn start_wall(port: u16, dir: &Path) -> Wall {
+fn start_wall(port: u16, dir: &Path, extra: &[&str]) -> Wall {
     use std::os::unix::process::CommandExt;
     let log = std::fs::File::create(dir.join("wall.log")).expect("log file");
     let child = Command::new(xvfb_run())
         .args(["-a", "-s", "-screen 0 1920x1080x24"])
         .arg(env!("CARGO_BIN_EXE_twinhall"))
         .args(["--size", "1280x720", "--control", &format!("127.0.0.1:{port}")])
+        .args(extra)
         .env("TWINHALL_CONTROL_TOKEN", TOKEN)
         .env("RUST_LOG", "info")
         .env("XDG_DATA_HOME", dir)
@@ -135,7 +133,7 @@ fn a_tablet_drives_the_wall_over_the_control_api() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let port = free_port();
-    let _wall = start_wall(port, &dir);
+    let _wall = start_wall(port, &dir, &[]);
     let api = Api::new(port);
 
     // Up: health answers without a token once frames run.
@@ -211,6 +209,46 @@ fn a_tablet_drives_the_wall_over_the_control_api() {
     let html = std::fs::read_to_string(b["written"].as_str().expect("a path")).expect("the briefing is on disk");
     assert!(html.contains("data:image/png;base64,"), "the wall's picture is in the briefing");
     assert!(html.contains("综合指数") && html.contains("北京时间"), "Chinese headings and Beijing time");
+}
+
+/// With a wall beside the console, the API's screenshot is the wall's picture and a tablet
+/// switches the wall's preset for the viewing distance: labels and icons grow on the wall.
+#[test]
+fn a_tablet_switches_the_wall_preset_and_gets_the_walls_picture() {
+    let dir = std::env::temp_dir().join(format!("twinhall-control-wall-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let port = free_port();
+    let _wall = start_wall(port, &dir, &["--wall-size", "1600x900", "--wall-preset", "desk"]);
+    let api = Api::new(port);
+    api.wait("feed synced", 240, &dir, |a| {
+        let (s, st) = a.json("GET", "/v1/state", None);
+        (s == 200 && st["feed"]["synced"] == Value::Bool(true)).then_some(())
+    });
+    let (s, wall) = api.json("GET", "/v1/wall", None);
+    assert_eq!((s, wall["enabled"].clone(), wall["preset"]["id"].clone()), (200, Value::Bool(true), "desk".into()));
+    // Fixed view, no briefing: only the preset changes between the two pictures.
+    let (s, fly) =
+        api.json("POST", "/v1/fly", Some(r#"{"lon":24.9525,"lat":60.1699,"distance_m":900,"pitch_deg":50}"#));
+    assert_eq!(s, 200, "{fly}");
+    api.wait("the flight ends", 60, &dir, |a| {
+        (a.json("GET", "/v1/state", None).1["view"]["flying"] == Value::Bool(false)).then_some(())
+    });
+    let desk = api.screenshot();
+    assert_eq!(desk.dimensions(), (1600, 900), "the wall's picture, not the console's");
+    let (s, far) = api.json("POST", "/v1/wall", Some(r#"{"preset":"far"}"#));
+    assert_eq!((s, far["preset"]["text_scale"].clone()), (200, Value::from(2.5)), "{far}");
+    assert_eq!(api.json("GET", "/v1/state", None).1["wall"]["preset"]["id"], "far");
+    let (s, e) = api.json("POST", "/v1/wall", Some(r#"{"preset":"cinema"}"#));
+    assert_eq!(s, 422, "{e}");
+    let far_img = api.screenshot();
+    desk.save(dir.join("wall-desk.png")).expect("save");
+    far_img.save(dir.join("wall-far.png")).expect("save");
+    // Camera icons (bright cyan squares) are drawn larger for the back of the hall.
+    let icons = |img: &image::RgbImage| img.pixels().filter(|p| p.0[0] < 120 && p.0[1] > 200 && p.0[2] > 200).count();
+    let (small, big) = (icons(&desk), icons(&far_img));
+    eprintln!("camera icon pixels: desk {small}, far {big}");
+    assert!(big as f64 > small as f64 * 1.5, "the far preset's icons are not larger: {big} vs {small}");
 }
 
 #[test]

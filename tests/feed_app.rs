@@ -2,7 +2,9 @@
 //! in this process), rendered under Xvfb: live data with no banner; a wrong token shows the
 //! unauthorized banner on the wall and the token never reaches the app's log.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -10,10 +12,6 @@ use twinhall_core::sim::{SimConfig, Simulation};
 
 const W: u32 = 960;
 const H: u32 = 540;
-
-fn xvfb_run() -> Option<PathBuf> {
-    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("xvfb-run")).find(|p| p.is_file())
-}
 
 /// A reference backend with `token` on a port of its own; lives as long as the runtime.
 fn backend(token: &str, dir: &Path) -> (tokio::runtime::Runtime, String) {
@@ -63,10 +61,7 @@ fn banner_red(img: &image::RgbImage) -> usize {
 
 #[test]
 fn live_data_from_a_backend_and_a_wrong_token_shown_as_unauthorized_without_leaking_it() {
-    let Some(xvfb) = xvfb_run() else {
-        eprintln!("SKIPPED: xvfb-run is not installed (.ci/run installs it, so CI never skips)");
-        return;
-    };
+    let xvfb = support::xvfb_run();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("feed-app-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let secret = "wall-token-5c1d9e";

@@ -6,7 +6,7 @@ mod orbit;
 mod pick;
 
 pub use fly::{Flight, FlyTo, interpolate, target_orbit};
-pub use orbit::{HomeView, OrbitCamera, OrbitSystems, fit_distance_m};
+pub use orbit::{HomeView, MirrorView, OperatorCamera, OrbitCamera, OrbitSystems, fit_distance_m};
 pub use pick::{GroundCursor, ground_hit};
 
 use bevy::prelude::*;

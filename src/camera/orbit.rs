@@ -2,10 +2,11 @@
 //! focus; W/A/S/D or the arrows pan, Q/E rotate, R/F tilt, +/- zoom, Home resets.
 //! Input that egui wants (the panels) never moves the camera.
 
-use bevy::camera::{PerspectiveProjection, Projection};
+use bevy::camera::{PerspectiveProjection, Projection, RenderTarget};
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
+use bevy::window::WindowRef;
 use bevy_egui::input::EguiWantsInput;
 
 use crate::city::City;
@@ -61,7 +62,7 @@ pub struct OrbitSystems;
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_camera).add_systems(
         Update,
-        (orbit_with_input, apply_orbit).chain().in_set(OrbitSystems).in_set(AppSystems::UpdateCamera),
+        (orbit_with_input, apply_orbit, mirror_views).chain().in_set(OrbitSystems).in_set(AppSystems::UpdateCamera),
     );
 }
 
@@ -70,7 +71,16 @@ pub fn fit_distance_m(size: [f64; 2]) -> f32 {
     (size[0].max(size[1]) as f32 * 1.25).clamp(400.0, MAX_DISTANCE_M)
 }
 
-fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>) {
+/// The camera whose window the operator points and clicks in: the one window's, or with a wall
+/// the console's. Its egui context is the primary one, so every panel is drawn there.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct OperatorCamera;
+
+/// A camera that shows what the orbit camera shows (the console's map beside a wall).
+#[derive(Component, Debug, Clone, Copy)]
+pub struct MirrorView;
+
+fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>) -> Result {
     let bounds = city.model.bounds();
     let c = bounds.center();
     let cam = &settings.config.camera;
@@ -81,15 +91,43 @@ fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>
         heading: cam.heading_deg.to_radians(),
     };
     orbit.clamp();
-    commands.spawn((
+    let view = (
         Camera3d::default(),
         // A map shows its palette and tiles as configured: no filmic tonemapping.
         Tonemapping::None,
         Projection::Perspective(PerspectiveProjection { near: 1.0, far: 400_000.0, ..default() }),
         orbit.transform(),
-        orbit,
-        HomeView(orbit),
-    ));
+    );
+    if settings.config.wall.enabled {
+        let wall = crate::wall::open(&mut commands, &settings.config.wall)?;
+        // The wall's camera comes first and draws its overlays on its own egui context; the
+        // console's is the primary one, on purpose, so the panels go there.
+        commands.spawn((
+            view.clone(),
+            orbit,
+            HomeView(orbit),
+            crate::wall::WallCamera,
+            RenderTarget::Window(WindowRef::Entity(wall.window)),
+            bevy_egui::EguiSchedule::new(crate::ui::MapPass),
+        ));
+        commands.spawn((view, MirrorView, OperatorCamera, bevy_egui::PrimaryEguiContext));
+        commands.insert_resource(wall);
+    } else {
+        commands.spawn((view, orbit, HomeView(orbit), OperatorCamera, bevy_egui::PrimaryEguiContext));
+    }
+    Ok(())
+}
+
+/// The orbit camera's transform, when it moved.
+type MovedOrbit<'w, 's> =
+    Query<'w, 's, &'static Transform, (With<OrbitCamera>, Changed<Transform>, Without<MirrorView>)>;
+
+/// Mirrors follow the orbit camera.
+fn mirror_views(source: MovedOrbit, mut mirrors: Query<&mut Transform, (With<MirrorView>, Without<OrbitCamera>)>) {
+    let Ok(t) = source.single() else { return };
+    for mut m in &mut mirrors {
+        *m = *t;
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -32,7 +32,7 @@ pub fn ground_hit(origin: Vec3, dir: Vec3) -> Option<Vec3> {
 fn update_ground_cursor(
     mut moved: MessageReader<CursorMoved>,
     windows: Query<&Window, With<PrimaryWindow>>,
-    cams: Query<(&Camera, &GlobalTransform, Ref<GlobalTransform>), With<super::OrbitCamera>>,
+    cams: Query<(&Camera, &GlobalTransform, Ref<GlobalTransform>), With<super::OperatorCamera>>,
     city: Res<City>,
     mut cursor: ResMut<GroundCursor>,
 ) {

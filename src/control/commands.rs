@@ -153,9 +153,15 @@ fn handle(world: &mut World, Call { request, reply }: Call) {
             world.resource_mut::<Deferred>().0.push((reply, later));
             return;
         }
+        Request::Wall(body) => wall(world, body),
         Request::Screenshot => {
             let mut reply = Some(reply);
-            world.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>| {
+            // The wall's picture when there is one, else the one window's.
+            let shot = match world.get_resource::<crate::wall::Wall>() {
+                Some(wall) => Screenshot::window(wall.window),
+                None => Screenshot::primary_window(),
+            };
+            world.spawn(shot).observe(move |captured: On<ScreenshotCaptured>| {
                 if let Some(reply) = reply.take() {
                     let _ = reply.send(Reply::Image(Box::new(captured.image.clone())));
                 }
@@ -257,6 +263,36 @@ fn theatre_json(world: &World) -> Value {
     json!({ "playing": playing, "themes": themes })
 }
 
+fn wall_json(world: &World) -> serde_json::Value {
+    let presets: Vec<_> = twinhall_core::wall::PRESETS.iter().map(|p| p.id).collect();
+    match world.get_resource::<crate::wall::Wall>() {
+        Some(wall) => json!({ "enabled": true, "preset": wall.preset, "presets": presets }),
+        None => json!({ "enabled": false, "presets": presets }),
+    }
+}
+
+/// `GET`/`POST /v1/wall`: the preset, or another one (the config's overrides of scale and
+/// margin are kept on top of it).
+fn wall(world: &mut World, body: Option<super::WallBody>) -> Reply {
+    if let Some(body) = body {
+        let Some(settings) = world.get_resource::<Settings>() else {
+            return Reply::Error(500, "no settings".into());
+        };
+        let config = twinhall_core::wall::WallConfig { preset: body.preset.clone(), ..settings.config.wall.clone() };
+        let preset = match config.resolved() {
+            Ok(p) => p,
+            Err(m) => return Reply::Error(422, format!("preset: {m}")),
+        };
+        let Some(mut wall) = world.get_resource_mut::<crate::wall::Wall>() else {
+            return Reply::Error(409, "there is no wall: start twinhall with --wall".into());
+        };
+        if wall.preset != preset {
+            wall.preset = preset;
+        }
+    }
+    Reply::Json(200, wall_json(world))
+}
+
 fn state(world: &mut World) -> Reply {
     let view = view_json(world);
     let selection = world
@@ -294,6 +330,7 @@ fn state(world: &mut World) -> Reply {
             "layers": layers_json(world),
             "feed": feed,
             "city": city,
+            "wall": wall_json(world),
         }),
     )
 }

@@ -37,6 +37,8 @@ pub enum Request {
     TheatreState,
     Theatre(TheatreBody),
     Screenshot,
+    /// The wall's preset; `Some` switches to another.
+    Wall(Option<WallBody>),
     /// Write the index briefing (指数简报) as the panel's button does; answered once written.
     Brief,
 }
@@ -119,6 +121,13 @@ impl FlyBody {
         }
         Ok(())
     }
+}
+
+/// `POST /v1/wall`: the wall's preset for its viewing distance (`desk`, `room`, `hall`, `far`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WallBody {
+    pub preset: String,
 }
 
 /// `POST /v1/theatre`.

@@ -97,6 +97,7 @@ fn router(shared: Shared) -> Router {
         .route("/v1/layers", get(layers_get).post(layers))
         .route("/v1/theatre", get(theatre_get).post(theatre))
         .route("/v1/screenshot.png", get(screenshot))
+        .route("/v1/wall", get(wall_get).post(wall))
         .route("/v1/brief", axum::routing::post(brief))
         .fallback(|| async {
             error(StatusCode::NOT_FOUND, "no such endpoint; see docs/control-api.md (GET /v1/health, /v1/state ...)")
@@ -328,6 +329,23 @@ async fn screenshot(State(s): State<Shared>, headers: HeaderMap) -> Response {
         return r.into_response();
     }
     ask(&s, Request::Screenshot, WAIT_SCREENSHOT).await
+}
+
+async fn wall_get(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    if let Err(r) = check_token(&s, &headers) {
+        return r.into_response();
+    }
+    ask(&s, Request::Wall(None), WAIT).await
+}
+
+async fn wall(State(s): State<Shared>, headers: HeaderMap, raw: Result<Bytes, BytesRejection>) -> Response {
+    if let Err(r) = check_token(&s, &headers) {
+        return r.into_response();
+    }
+    match body::<super::WallBody>(raw) {
+        Ok(b) => ask(&s, Request::Wall(Some(b)), WAIT).await,
+        Err(r) => r.into_response(),
+    }
 }
 
 async fn brief(State(s): State<Shared>, headers: HeaderMap) -> Response {

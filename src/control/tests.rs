@@ -169,6 +169,9 @@ fn every_command_reaches_the_wall_and_bad_input_gets_a_clear_4xx() {
             out.push(("state", call(&c, "GET", &u("/v1/state"), None, t).await));
             out.push(("stop", call(&c, "POST", &u("/v1/theatre"), Some(r#"{"action":"stop"}"#), t).await));
             out.push(("nowhere", call(&c, "GET", &u("/v1/nowhere"), None, t).await));
+            out.push(("wall", call(&c, "GET", &u("/v1/wall"), None, t).await));
+            out.push(("wall far", call(&c, "POST", &u("/v1/wall"), Some(r#"{"preset":"far"}"#), t).await));
+            out.push(("wall cinema", call(&c, "POST", &u("/v1/wall"), Some(r#"{"preset":"cinema"}"#), t).await));
             out
         })
     });
@@ -221,6 +224,15 @@ fn every_command_reaches_the_wall_and_bad_input_gets_a_clear_4xx() {
     assert_eq!(status("layers unknown"), 422);
     assert!(error("layers unknown").contains("`nope`") && error("layers unknown").contains("buildings"));
     assert_eq!(status("layers not bool"), 422);
+
+    // One window, no wall: the presets are listed, switching one is refused with the reason.
+    let (s, wall) = get("wall");
+    assert_eq!((s, wall["enabled"].clone()), (200, json!(false)), "{wall}");
+    assert_eq!(wall["presets"], json!(["desk", "room", "hall", "far"]));
+    assert_eq!(status("wall far"), 409);
+    assert!(error("wall far").contains("--wall"), "{}", error("wall far"));
+    assert_eq!(status("wall cinema"), 422);
+    assert!(error("wall cinema").contains("desk, room, hall, far"), "{}", error("wall cinema"));
 
     assert_eq!(status("next idle"), 409);
     assert_eq!(status("start unknown"), 404);

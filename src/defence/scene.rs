@@ -4,7 +4,7 @@
 
 use bevy::color::palettes::css;
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use bevy_egui::egui;
 use twinhall_core::protocol::AreaLevel;
 
 use super::{Defence, DefenceView};
@@ -13,7 +13,7 @@ use crate::camera::OrbitCamera;
 use crate::city::City;
 use crate::feed::FeedData;
 use crate::overlays::{local_of, scene_of};
-use crate::ui::panel::{PanelSystems, ViewRect};
+use crate::ui::panel::ViewRect;
 
 /// Most key grids tagged on the view.
 pub const TAGGED: usize = 5;
@@ -26,7 +26,7 @@ pub struct KeyGridGizmo;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, outline_key_grids.in_set(crate::overlays::OverlaySystems::Build))
-        .add_systems(EguiPrimaryContextPass, tag_key_grids.after(PanelSystems));
+        .add_systems(crate::ui::MapPass, tag_key_grids);
 }
 
 /// The flagged grids in rank order with their ring (lon/lat), for the outlines and tags.
@@ -84,7 +84,7 @@ fn outline_key_grids(
 /// Tags the top key grids where they are on screen.
 #[allow(clippy::too_many_arguments)]
 fn tag_key_grids(
-    mut contexts: EguiContexts,
+    mut map: crate::ui::MapUi,
     defence: Res<Defence>,
     view: Res<DefenceView>,
     data: Res<FeedData>,
@@ -97,7 +97,7 @@ fn tag_key_grids(
         return Ok(());
     }
     let Ok((camera, at)) = cameras.single() else { return Ok(()) };
-    let ctx = contexts.ctx_mut()?.clone();
+    let ctx = map.ctx()?;
     let zoom = ctx.zoom_factor();
     let painter =
         ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "key_grid_tags".into())).with_clip_rect(view_rect.0);

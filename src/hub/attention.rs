@@ -12,7 +12,7 @@ use super::FocusIncident;
 use crate::Settings;
 use crate::feed::FeedData;
 use crate::overlays::text;
-use crate::ui::panel::{PanelSystems, ViewRect};
+use crate::ui::panel::{ConsoleRect, PanelSystems};
 
 /// Incidents reported this recently count as new even when they arrive in a snapshot.
 const NEW_MS: i64 = 5 * 60 * 1000;
@@ -74,7 +74,7 @@ fn card(
     mut contexts: EguiContexts,
     settings: Res<Settings>,
     data: Res<FeedData>,
-    view: Res<ViewRect>,
+    view: Res<ConsoleRect>,
     mut queue: ResMut<AttentionQueue>,
     mut focus: MessageWriter<FocusIncident>,
 ) -> Result {

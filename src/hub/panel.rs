@@ -26,7 +26,7 @@ use crate::Settings;
 use crate::city::City;
 use crate::feed::{FeedData, FeedLink};
 use crate::overlays::{FeedRef, Selection, request_image, request_still, severity_rgb, text};
-use crate::ui::panel::{PanelSystems, ViewRect};
+use crate::ui::panel::{ConsoleRect, PanelSystems};
 
 /// How often the video tiles refresh while an incident is focused.
 const TILE_REFRESH: Duration = Duration::from_secs(2);
@@ -709,7 +709,7 @@ fn video_window(
     data: Res<FeedData>,
     link: Option<Res<FeedLink>>,
     analysis: Res<FocusAnalysis>,
-    view: Res<ViewRect>,
+    view: Res<ConsoleRect>,
     mut tiles: ResMut<VideoTiles>,
     city: Res<City>,
     mut aerial: Local<Option<Arc<AerialScene>>>,
@@ -817,7 +817,7 @@ fn video_window(
 fn undo_bar(
     mut contexts: EguiContexts,
     settings: Res<Settings>,
-    view: Res<ViewRect>,
+    view: Res<ConsoleRect>,
     bar: Option<Res<UndoBar>>,
     mut commands: Commands,
 ) -> Result {

@@ -133,18 +133,20 @@ fn scale_materials(
     registry: Option<Res<IconMeshes>>,
     icons: Option<ResMut<Assets<IconMaterial>>>,
     rings: Option<ResMut<Assets<RingMaterial>>>,
-    mut last: Local<f32>,
+    mut last: Local<(f32, f32)>,
 ) {
     let (Some(registry), Some(mut icons), Some(mut rings)) = (registry, icons, rings) else { return };
-    if *last == view.px_scale {
+    // Sizes for the view's height: a second view (the console beside a wall) scales them to its own.
+    let next = (view.px_scale, view.size.y);
+    if *last == next {
         return;
     }
-    *last = view.px_scale;
+    *last = next;
     if let Some(mut m) = icons.get_mut(&registry.icon) {
-        m.params.x = view.px_scale;
+        (m.params.x, m.params.w) = next;
     }
     if let Some(mut m) = rings.get_mut(&registry.ring) {
-        m.params.x = view.px_scale;
+        (m.params.x, m.params.w) = next;
     }
 }
 

@@ -108,7 +108,7 @@ fn layout_labels(
         return;
     }
     let lang = settings.lang();
-    let font_px = 14.0 * view.px_scale;
+    let font_px = 14.0 * view.text_scale;
     let radius = f64::from(view.distance_m) * 1.6;
     let t = time.elapsed_secs_wrapped();
     let mut cands = Vec::new();

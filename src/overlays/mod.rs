@@ -33,7 +33,7 @@ pub use material::{Icon, IconMaterial, IconVerts, RingMaterial, Shape};
 pub use panel::{request_image, request_still};
 pub use spatial::{KindIndex, Spatial};
 pub use state::{AreaChoropleth, FeedRef, IncidentFilter, NearHere, OverlayLayers, Selection};
-pub use view::{OverlayView, local_of, scene_of};
+pub use view::{OverlayView, PickView, local_of, scene_of};
 
 use bevy::prelude::*;
 
@@ -53,6 +53,7 @@ pub fn plugin(app: &mut App) {
         .init_resource::<AreaChoropleth>()
         .init_resource::<Selection>()
         .init_resource::<OverlayView>()
+        .init_resource::<PickView>()
         .init_resource::<OverlayChanges>()
         .init_resource::<Spatial>()
         .configure_sets(

@@ -10,7 +10,9 @@ use twinhall_core::protocol::EntityKind;
 
 use super::icons::{CameraClusters, ICON_Y};
 use super::units::UnitMotions;
-use super::{FeedRef, NearHere, OverlayLayers, OverlaySystems, OverlayView, Selection, Spatial, local_of, scene_of};
+use super::{
+    FeedRef, NearHere, OverlayLayers, OverlaySystems, OverlayView, PickView, Selection, Spatial, local_of, scene_of,
+};
 use crate::camera::GroundCursor;
 use crate::city::City;
 use crate::feed::FeedData;
@@ -127,7 +129,7 @@ pub fn cameras_covering(data: &FeedData, spatial: &Spatial, p: [f64; 2], city: &
 fn hover(
     windows: Query<&Window, With<PrimaryWindow>>,
     cursor: Res<GroundCursor>,
-    view: Res<OverlayView>,
+    view: Res<PickView>,
     data: Res<FeedData>,
     city: Res<City>,
     layers: Res<OverlayLayers>,
@@ -149,7 +151,7 @@ fn hover(
             ground,
             &data,
             &city,
-            &view,
+            &view.0,
             &layers,
             &spatial,
             &motions,

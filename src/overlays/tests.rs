@@ -43,6 +43,7 @@ fn view_at(distance: f32) -> OverlayView {
         distance_m: distance,
         focus: [0.0, 0.0],
         px_scale: 1.0,
+        text_scale: 1.0,
     }
 }
 
@@ -224,6 +225,7 @@ fn view_over(distance: f32, focus: [f64; 2]) -> OverlayView {
         distance_m: distance,
         focus,
         px_scale: 1.0,
+        text_scale: 1.0,
     }
 }
 

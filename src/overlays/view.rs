@@ -2,10 +2,9 @@
 //! from the orbit camera and the window, and the local-metres/scene position helpers.
 
 use bevy::prelude::*;
-use bevy::window::PrimaryWindow;
 use twinhall_core::LonLat;
 
-use crate::camera::OrbitCamera;
+use crate::camera::{OperatorCamera, OrbitCamera};
 use crate::city::City;
 
 /// The camera's view as the overlays need it: updated when the camera or window changes.
@@ -17,13 +16,28 @@ pub struct OverlayView {
     pub distance_m: f32,
     /// Ground point looked at, local metres.
     pub focus: [f64; 2],
-    /// Icon scale for the wall (1 up to 1080 px tall, more on taller walls).
+    /// Icon scale for the wall (1 up to 1080 px tall, more on taller walls, times the wall
+    /// preset's icon scale).
     pub px_scale: f32,
+    /// Label text scale: the height's scale times the wall preset's text scale.
+    pub text_scale: f32,
 }
+
+/// The operator's view, for pointing at icons: the one window's, or with a wall the console's
+/// map (the same camera pose, another size).
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct PickView(pub OverlayView);
 
 impl Default for OverlayView {
     fn default() -> Self {
-        Self { clip_from_world: Mat4::IDENTITY, size: Vec2::ZERO, distance_m: 1000.0, focus: [0.0, 0.0], px_scale: 1.0 }
+        Self {
+            clip_from_world: Mat4::IDENTITY,
+            size: Vec2::ZERO,
+            distance_m: 1000.0,
+            focus: [0.0, 0.0],
+            px_scale: 1.0,
+            text_scale: 1.0,
+        }
     }
 }
 
@@ -57,27 +71,49 @@ pub fn scene_of(local: [f64; 2], y: f32) -> Vec3 {
     Vec3::new(local[0] as f32, y, -local[1] as f32)
 }
 
-/// The orbit camera, when it or its projection changed.
-type MovedCamera<'w, 's> = Query<
-    'w,
-    's,
-    (&'static Camera, &'static GlobalTransform, &'static OrbitCamera),
-    Or<(Changed<GlobalTransform>, Changed<Camera>)>,
->;
-
-pub(super) fn update_view(
-    cams: MovedCamera,
-    windows: Query<&Window, With<PrimaryWindow>>,
-    mut view: ResMut<OverlayView>,
-) {
-    let Ok((camera, transform, orbit)) = cams.single() else { return };
-    let Ok(window) = windows.single() else { return };
-    let next = OverlayView {
+/// The overlay view a camera gives, scaled by these (icon, text) factors.
+fn view_of(
+    camera: &Camera,
+    transform: &GlobalTransform,
+    orbit: &OrbitCamera,
+    scale: (f32, f32),
+) -> Option<OverlayView> {
+    let size = camera.logical_viewport_size()?;
+    let height = crate::ui::fonts::ui_scale_for_height(camera.physical_viewport_size()?.y as f32);
+    Some(OverlayView {
         clip_from_world: camera.clip_from_view() * transform.to_matrix().inverse(),
-        size: Vec2::new(window.width(), window.height()),
+        size,
         distance_m: orbit.distance_m,
         focus: [f64::from(orbit.focus.x), -f64::from(orbit.focus.z)],
-        px_scale: crate::ui::fonts::ui_scale_for_height(window.physical_height() as f32),
-    };
-    view.set_if_neq(next);
+        px_scale: height * scale.0,
+        text_scale: height * scale.1,
+    })
+}
+
+type ViewCameras<'w, 's> =
+    Query<'w, 's, (Ref<'static, Camera>, Ref<'static, GlobalTransform>, Has<OrbitCamera>, Has<OperatorCamera>)>;
+
+/// The overlays' view from the orbit camera (the wall's, with its preset), and the operator's
+/// for picking, when a camera, its projection or the preset changed.
+pub(super) fn update_view(
+    cams: ViewCameras,
+    orbit: Query<&OrbitCamera>,
+    wall: Option<Res<crate::wall::Wall>>,
+    mut view: ResMut<OverlayView>,
+    mut pick: ResMut<PickView>,
+) {
+    let Ok(orbit) = orbit.single() else { return };
+    let wall_changed = wall.as_ref().is_some_and(|w| w.is_changed());
+    let preset = wall.as_ref().map_or((1.0, 1.0), |w| (w.preset.icon_scale, w.preset.text_scale));
+    for (camera, transform, is_orbit, is_operator) in &cams {
+        if !(camera.is_changed() || transform.is_changed() || wall_changed) {
+            continue;
+        }
+        if is_orbit && let Some(next) = view_of(&camera, &transform, orbit, preset) {
+            view.set_if_neq(next);
+        }
+        if is_operator && let Some(next) = view_of(&camera, &transform, orbit, (1.0, 1.0)) {
+            pick.set_if_neq(PickView(next));
+        }
+    }
 }

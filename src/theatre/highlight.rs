@@ -3,7 +3,7 @@
 //! accent: a ring at each entity, areas outlined and the worst ones tagged with rank and score.
 
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use bevy_egui::egui;
 use twinhall_core::heartbeat::Scope;
 use twinhall_core::protocol::IncidentStatus;
 use twinhall_core::theatre::{Colour, Query as SceneQuery};
@@ -13,7 +13,7 @@ use crate::camera::OrbitCamera;
 use crate::city::City;
 use crate::feed::FeedData;
 use crate::overlays::{local_of, scene_of};
-use crate::ui::panel::{PanelSystems, ViewRect};
+use crate::ui::panel::ViewRect;
 
 /// Height of the rings and outlines above the ground.
 const Y: f32 = 6.0;
@@ -152,7 +152,7 @@ pub(super) fn plugin(app: &mut App) {
             Update,
             (refresh_highlights, draw_highlights).chain().in_set(crate::overlays::OverlaySystems::Build),
         )
-        .add_systems(EguiPrimaryContextPass, tag_areas.after(PanelSystems));
+        .add_systems(crate::ui::MapPass, tag_areas);
 }
 
 /// Re-resolves the step's queries once a second while the store changes.
@@ -218,7 +218,7 @@ fn draw_highlights(
 
 /// Tags the ranked areas on the view: "#1 网格 12 · 61.8".
 fn tag_areas(
-    mut contexts: EguiContexts,
+    mut map: crate::ui::MapUi,
     highlights: Res<Highlights>,
     theatre: Res<Theatre>,
     view_rect: Res<ViewRect>,
@@ -228,7 +228,7 @@ fn tag_areas(
         return Ok(());
     }
     let Ok((camera, at)) = cameras.single() else { return Ok(()) };
-    let ctx = contexts.ctx_mut()?.clone();
+    let ctx = map.ctx()?;
     let zoom = ctx.zoom_factor();
     let painter =
         ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, "theatre_tags".into())).with_clip_rect(view_rect.0);

@@ -4,7 +4,7 @@
 //! follow the view's height, so a 4K wall reads as a 1080p one does from its usual distance.
 
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use bevy_egui::egui;
 use twinhall_core::config::Lang;
 use twinhall_core::theatre::Colour;
 
@@ -12,10 +12,10 @@ use super::charts::{chart_ui, metric_title};
 use super::metrics::LiveMetrics;
 use super::player::{Playback, Theatre};
 use crate::Settings;
-use crate::ui::panel::{PanelSystems, ViewRect};
+use crate::ui::panel::ViewRect;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, draw_presentation.after(PanelSystems));
+    app.add_systems(crate::ui::MapPass, draw_presentation);
 }
 
 fn c32(c: Colour) -> egui::Color32 {
@@ -33,7 +33,7 @@ fn card(accent: egui::Color32) -> egui::Frame {
 }
 
 fn draw_presentation(
-    mut contexts: EguiContexts,
+    mut map: crate::ui::MapUi,
     time: Res<Time<Real>>,
     theatre: Res<Theatre>,
     live: Res<LiveMetrics>,
@@ -42,7 +42,7 @@ fn draw_presentation(
     trend: Res<crate::heartbeat::IndexTrend>,
 ) -> Result {
     let Some(p) = &theatre.playing else { return Ok(()) };
-    let ctx = contexts.ctx_mut()?.clone();
+    let ctx = map.ctx()?;
     let view = view_rect.0.intersect(ctx.viewport_rect());
     if !view.is_positive() {
         return Ok(());
@@ -79,21 +79,29 @@ pub fn presentation_ui(
                     let (bar, _) = ui.allocate_exact_size(egui::vec2(6.0 * s, 40.0 * s), egui::Sense::hover());
                     ui.painter().rect_filled(bar, 2.0, accent);
                     ui.vertical(|ui| {
-                        ui.label(
-                            egui::RichText::new(format!(
-                                "{} · {}",
-                                lang.tr("决策剧场", "Decision theatre"),
-                                theme.title.get(lang)
-                            ))
-                            .size(24.0 * s)
-                            .strong()
-                            .color(egui::Color32::WHITE),
+                        // Unwrapped: the block is as wide as its text, so the step count
+                        // beside it never overlaps it, whatever the wall's zoom.
+                        ui.add(
+                            egui::Label::new(
+                                egui::RichText::new(format!(
+                                    "{} · {}",
+                                    lang.tr("决策剧场", "Decision theatre"),
+                                    theme.title.get(lang)
+                                ))
+                                .size(24.0 * s)
+                                .strong()
+                                .color(egui::Color32::WHITE),
+                            )
+                            .extend(),
                         );
                         if !theme.subtitle.zh.is_empty() {
-                            ui.label(
-                                egui::RichText::new(theme.subtitle.get(lang))
-                                    .size(15.0 * s)
-                                    .color(egui::Color32::LIGHT_GRAY),
+                            ui.add(
+                                egui::Label::new(
+                                    egui::RichText::new(theme.subtitle.get(lang))
+                                        .size(15.0 * s)
+                                        .color(egui::Color32::LIGHT_GRAY),
+                                )
+                                .extend(),
                             );
                         }
                     });
@@ -123,7 +131,9 @@ pub fn presentation_ui(
 
     // Charts: a column on the right.
     let chart_w = (view.width() * 0.27).clamp(260.0, 900.0 * s);
-    let chart_h = (chart_w * 0.58).min((view.height() - 6.0 * margin) / step.charts.len().max(1) as f32 - 40.0 * s);
+    // The bottom right keeps about 100 points for the HUD (compass, scale bar).
+    let chart_h =
+        (chart_w * 0.58).min((view.height() - 6.0 * margin - 100.0) / step.charts.len().max(1) as f32 - 40.0 * s);
     let right = view.max.x - margin;
     let mut y = view.min.y + margin;
     for (n, chart) in step.charts.iter().enumerate() {

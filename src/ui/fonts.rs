@@ -12,7 +12,9 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         EguiPrimaryContextPass,
         (install_fonts, scale_with_window).chain().before(super::panel::PanelSystems),
-    );
+    )
+    // The wall's own context (with one window, the same context: set once more, unchanged).
+    .add_systems(super::MapPass, install_map_fonts);
 }
 
 /// The font definitions twinhall uses: egui's defaults with the CJK font as fallback for every
@@ -30,15 +32,28 @@ fn install_fonts(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
     if *done {
         return Ok(());
     }
-    let ctx = contexts.ctx_mut()?;
+    setup(contexts.ctx_mut()?);
+    *done = true;
+    Ok(())
+}
+
+fn install_map_fonts(mut map: super::MapUi, mut done: Local<bool>) -> Result {
+    if *done {
+        return Ok(());
+    }
+    setup(&map.ctx()?);
+    *done = true;
+    Ok(())
+}
+
+/// The CJK font and the night visuals.
+fn setup(ctx: &egui::Context) {
     ctx.set_fonts(font_definitions());
     let mut visuals = egui::Visuals::dark();
     visuals.panel_fill = egui::Color32::from_rgba_unmultiplied(6, 14, 30, 235);
     visuals.window_fill = egui::Color32::from_rgb(8, 18, 38);
     visuals.selection.bg_fill = egui::Color32::from_rgb(20, 90, 160);
     ctx.set_visuals(visuals);
-    *done = true;
-    Ok(())
 }
 
 /// Text scale for a window height: 1.0 up to 1080 px, growing on taller walls.

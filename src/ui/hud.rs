@@ -3,15 +3,14 @@
 
 use bevy::camera::Projection;
 use bevy::prelude::*;
-use bevy::window::PrimaryWindow;
-use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use bevy_egui::egui;
 use twinhall_core::config::Lang;
 
 use crate::Settings;
 use crate::camera::{GroundCursor, OrbitCamera};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, draw_hud.after(super::panel::PanelSystems));
+    app.add_systems(super::MapPass, draw_hud);
 }
 
 /// The longest "nice" length (1, 2 or 5 times a power of ten) not above `max_m`.
@@ -32,27 +31,36 @@ fn format_length(m: f64, lang: Lang) -> String {
 }
 
 fn draw_hud(
-    mut contexts: EguiContexts,
+    mut map: crate::ui::MapUi,
     settings: Res<Settings>,
-    mut cams: Query<(&mut OrbitCamera, &Projection)>,
-    windows: Query<&Window, With<PrimaryWindow>>,
+    mut cams: Query<(&mut OrbitCamera, &Projection, &Camera)>,
     cursor: Res<GroundCursor>,
+    view_rect: Res<super::panel::ViewRect>,
 ) -> Result {
     let lang = settings.lang();
-    let ctx = contexts.ctx_mut()?.clone();
-    let Ok((mut orbit, projection)) = cams.single_mut() else {
+    let ctx = map.ctx()?;
+    let Ok((mut orbit, projection, camera)) = cams.single_mut() else {
         return Ok(());
     };
-    let Ok(window) = windows.single() else {
+    let Some(viewport) = camera.logical_viewport_size() else {
         return Ok(());
     };
-    let area = ctx.content_rect();
+    // A wall keeps its HUD inside the safe-area margin; one window uses all of it.
+    let on_wall = map.on_wall();
+    let area = if on_wall { view_rect.0 } else { ctx.content_rect() };
     let zoom = ctx.zoom_factor();
 
     // Compass, top right of the view.
     let heading = orbit.heading;
+    // A wall keeps its right column for the theatre's charts: the compass goes bottom right,
+    // beside the scale bar (which is at most about 200 points long).
+    let compass_at = if on_wall {
+        egui::pos2(area.right() - 300.0, area.bottom() - 84.0)
+    } else {
+        egui::pos2(area.right() - 86.0, area.top() + 12.0)
+    };
     let clicked = egui::Area::new("compass".into())
-        .fixed_pos(egui::pos2(area.right() - 86.0, area.top() + 12.0))
+        .fixed_pos(compass_at)
         .show(&ctx, |ui| {
             let (rect, response) = ui.allocate_exact_size(egui::vec2(72.0, 72.0), egui::Sense::click());
             let painter = ui.painter();
@@ -102,7 +110,7 @@ fn draw_hud(
         Projection::Perspective(p) => p.fov,
         _ => std::f32::consts::FRAC_PI_4,
     };
-    let view_h_px = (window.height() / zoom).max(1.0);
+    let view_h_px = (viewport.y / zoom).max(1.0);
     let m_per_px = 2.0 * f64::from(orbit.distance_m) * f64::from((fov * 0.5).tan()) / f64::from(view_h_px);
     let len_m = nice_length_m(m_per_px * 160.0);
     let len_px = (len_m / m_per_px) as f32;
@@ -134,8 +142,8 @@ fn draw_hud(
         },
     );
 
-    // Cursor lon/lat, bottom right above the scale bar.
-    if let Some(ll) = cursor.lonlat {
+    // Cursor lon/lat, bottom right above the scale bar (a wall has no cursor).
+    if let Some(ll) = cursor.lonlat.filter(|_| !on_wall) {
         egui::Area::new("cursor_lonlat".into()).fixed_pos(egui::pos2(area.right() - 290.0, area.bottom() - 84.0)).show(
             &ctx,
             |ui| {

@@ -26,6 +26,17 @@ impl Default for ViewRect {
     }
 }
 
+/// The part of the operator's window inside the panels (the one window's map, or with a wall
+/// the console's small map), in its egui points: the console's own cards and windows go there.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct ConsoleRect(pub egui::Rect);
+
+impl Default for ConsoleRect {
+    fn default() -> Self {
+        Self(egui::Rect::EVERYTHING)
+    }
+}
+
 /// Smoothed frame rate for the status bar.
 #[derive(Resource, Default, Debug, Clone, Copy)]
 pub struct FrameRate {
@@ -36,6 +47,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<FrameRate>()
         .add_systems(Update, measure_frame_rate)
         .init_resource::<ViewRect>()
+        .init_resource::<ConsoleRect>()
         .add_systems(EguiPrimaryContextPass, draw_panels.in_set(PanelSystems));
 }
 
@@ -274,7 +286,7 @@ fn draw_panels(
     mut cams: Query<(&mut OrbitCamera, &crate::camera::HomeView)>,
     mut summary: Local<Option<CitySummary>>,
     mut fly: MessageWriter<crate::camera::FlyTo>,
-    mut view_rect: ResMut<ViewRect>,
+    (mut view_rect, mut console_rect, wall): (ResMut<ViewRect>, ResMut<ConsoleRect>, Option<Res<crate::wall::Wall>>),
     mut hub: crate::hub::HubUi,
     (mut tactile, mut defence, mut theatre, mut heartbeat): (
         crate::tactile::TactileUi,
@@ -350,7 +362,11 @@ fn draw_panels(
         });
     }
     let central = root.available_rect_before_wrap();
-    if view_rect.0 != central {
+    if console_rect.0 != central {
+        console_rect.0 = central;
+    }
+    // A wall sets its own view (its window inside the safe-area margin).
+    if wall.is_none() && view_rect.0 != central {
         view_rect.0 = central;
     }
     if let Some(text) = feed.banner(lang) {

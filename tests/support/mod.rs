@@ -1,11 +1,22 @@
-//! Test helpers: a real HTTP tile server on loopback that draws its own tiles.
+//! Test helpers: `xvfb-run` for the rendering tests, and a real HTTP tile server on loopback
+//! that draws its own tiles. Each test binary uses part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
+
+/// `xvfb-run` on the PATH: the rendering tests draw with the real binary on a virtual display.
+/// `.ci/setup` installs it, so a machine without it fails the test rather than passing it unrun.
+pub fn xvfb_run() -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|path| path.to_str()?.split(':').map(|d| Path::new(d).join("xvfb-run")).find(|p| p.is_file()))
+        .expect("xvfb-run is not installed: run `bash .ci/setup` (Debian package xvfb) to render these tests")
+}
 
 /// A PNG tile of one colour.
 pub fn png(rgb: [u8; 3], size: u32) -> Vec<u8> {

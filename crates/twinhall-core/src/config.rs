@@ -128,6 +128,8 @@ pub struct Config {
     pub defence: DefenceConfig,
     pub heartbeat: HeartbeatConfig,
     pub control: ControlConfig,
+    /// The video wall as a window of its own beside the console.
+    pub wall: crate::wall::WallConfig,
 }
 
 /// The control API (a tablet, another console or a script drives the wall over HTTP).
@@ -710,6 +712,9 @@ impl Config {
         }
         if let Err(m) = self.control.addr() {
             return invalid("control.listen", m);
+        }
+        if let Some((field, m)) = self.wall.problem() {
+            return invalid(field, m);
         }
         let url = &self.feed.url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {

@@ -38,6 +38,7 @@ pub mod rules;
 pub mod sim;
 pub mod theatre;
 pub mod toml_text;
+pub mod wall;
 
 pub use city::{coast, extrude, generate, geojson, load, model, osm, routing};
 pub use feed::{aerial, protocol, snapshot_jpeg, store};

@@ -1,14 +1,14 @@
 //! Labels and cluster counts painted over the 3D view.
 
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, egui};
+use bevy_egui::egui;
 use twinhall_core::protocol::EntityKind;
 
 use crate::overlays::labels::LabelLayout;
 use crate::ui::panel::ViewRect;
 
-pub(super) fn paint_labels(mut contexts: EguiContexts, layout: Res<LabelLayout>, view_rect: Res<ViewRect>) -> Result {
-    let ctx = contexts.ctx_mut()?.clone();
+pub(super) fn paint_labels(mut map: crate::ui::MapUi, layout: Res<LabelLayout>, view_rect: Res<ViewRect>) -> Result {
+    let ctx = map.ctx()?;
     if layout.labels.is_empty() && layout.badges.is_empty() {
         return Ok(());
     }

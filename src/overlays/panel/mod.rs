@@ -21,14 +21,9 @@ use crate::ui::panel::PanelSystems;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<layers::SearchState>().init_resource::<detail::CameraStill>().add_systems(
         EguiPrimaryContextPass,
-        (
-            label_paint::paint_labels,
-            layers::layer_window,
-            detail::detail_window,
-            near_here::near_here_window,
-            tooltip::tooltip,
-        )
+        (layers::layer_window, detail::detail_window, near_here::near_here_window, tooltip::tooltip)
             .chain()
             .after(PanelSystems),
     );
+    app.add_systems(crate::ui::MapPass, label_paint::paint_labels);
 }

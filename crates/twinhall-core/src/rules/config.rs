@@ -142,11 +142,21 @@ pub struct Cluster {
     pub window_ms: Millis,
 }
 
-/// At least `count` cameras offline inside one fence (by default each grid area).
+/// At least `count` cameras offline inside one fence (by default each grid area), and at least
+/// `share` of the fence's cameras (0 to 1; 0 counts only): where hundreds of cameras stand in a
+/// grid, a few offline is the normal state, not an alert.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CamerasOffline {
     pub fence: Fence,
     pub count: u32,
+    pub share: f64,
+}
+
+impl CamerasOffline {
+    /// Whether `offline` of `total` cameras in a fence break the rule.
+    pub fn breaks(&self, offline: u32, total: u32) -> bool {
+        offline >= self.count && f64::from(offline) >= self.share * f64::from(total)
+    }
 }
 
 /// What a rule watches.
@@ -388,7 +398,7 @@ const KINDS: [(&str, &[&str]); 7] = [
     ("geofence", &["area", "areas", "area_level", "polygon", "event", "unit_kinds"]),
     ("geofence_incidents", &["area", "areas", "area_level", "polygon", "category", "more_than", "window_min"]),
     ("cluster", &["category", "count", "radius_m", "window_min"]),
-    ("cameras_offline", &["area", "areas", "area_level", "polygon", "count"]),
+    ("cameras_offline", &["area", "areas", "area_level", "polygon", "count", "share"]),
 ];
 
 /// The text being parsed and its name, for errors.
@@ -550,10 +560,17 @@ impl Ctx<'_> {
                     window_ms: t.minutes("window_min")?,
                 })
             }
-            _ => RuleKind::CamerasOffline(CamerasOffline {
-                fence: t.fence(Some(AreaLevel::Grid))?,
-                count: t.integer_in("count", 1, MAX_COUNT)? as u32,
-            }),
+            _ => {
+                let share = if t.get("share").is_some() { t.number("share")? } else { 0.0 };
+                if !(0.0..=1.0).contains(&share) {
+                    return Err(t.err("share", format!("must be a share of the area's cameras, 0 to 1, got {share}")));
+                }
+                RuleKind::CamerasOffline(CamerasOffline {
+                    fence: t.fence(Some(AreaLevel::Grid))?,
+                    count: t.integer_in("count", 1, MAX_COUNT)? as u32,
+                    share,
+                })
+            }
         };
         Ok(Rule { id, name_zh, name_en, severity, suggest, kind, lines: t.lines })
     }

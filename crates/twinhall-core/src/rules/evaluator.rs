@@ -151,6 +151,8 @@ pub struct Evaluator {
     camera_fences: Fences,
     /// Offline cameras in each camera fence.
     offline: Vec<u32>,
+    /// All cameras in each camera fence (for a rule's share).
+    cameras_in: Vec<u32>,
     timers: Timers,
     dirty: Vec<(u32, u64)>,
     active: HashSet<(u32, u64)>,
@@ -217,6 +219,7 @@ impl Evaluator {
             incident_fences: Fences::default(),
             camera_fences: Fences::default(),
             offline: Vec::new(),
+            cameras_in: Vec::new(),
             timers: Timers::default(),
             dirty: Vec::new(),
             active: HashSet::new(),
@@ -364,6 +367,7 @@ impl Evaluator {
         self.incident_fences.rebuild(rules, is_incident_fence, &self.areas, &self.frame);
         self.camera_fences.rebuild(rules, is_camera_fence, &self.areas, &self.frame);
         self.offline.resize(self.camera_fences.shapes.len(), 0);
+        self.cameras_in.resize(self.camera_fences.shapes.len(), 0);
     }
 
     /// After the fences changed: every unit, camera and incident placed again.
@@ -383,8 +387,12 @@ impl Evaluator {
             }
         }
         self.offline = vec![0; self.camera_fences.shapes.len()];
+        self.cameras_in = vec![0; self.camera_fences.shapes.len()];
         for slot in self.cameras.slots.iter_mut().flatten() {
             self.camera_fences.query(slot.p, |_| true, &mut slot.fences);
+            for &f in &slot.fences {
+                self.cameras_in[f as usize] += 1;
+            }
             if !slot.online {
                 for &f in &slot.fences {
                     self.offline[f as usize] += 1;
@@ -463,6 +471,7 @@ impl Evaluator {
             Some(o) if o.p == p => (o.fences, !o.online),
             Some(o) => {
                 self.uncount(&o.fences, !o.online);
+                self.count_in(&o.fences, false);
                 (self.locate_camera(p), false)
             }
             None => (self.locate_camera(p), false),
@@ -495,11 +504,21 @@ impl Evaluator {
         }
     }
 
-    /// A newly placed camera's fences (not yet counted as offline).
+    /// A newly placed camera's fences (counted among their cameras, not yet as offline).
     fn locate_camera(&mut self, p: [f64; 2]) -> Vec<u32> {
         let mut fences = Vec::new();
         self.camera_fences.query(p, |_| true, &mut fences);
+        self.count_in(&fences, true);
         fences
+    }
+
+    /// A camera placed in (`true`) or taken out of its fences' totals.
+    fn count_in(&mut self, fences: &[u32], placed: bool) {
+        for &f in fences {
+            let n = &mut self.cameras_in[f as usize];
+            *n = if placed { *n + 1 } else { n.saturating_sub(1) };
+            self.dirty.push((self.camera_fences.shapes[f as usize].rule, u64::from(f)));
+        }
     }
 
     /// Takes an offline camera out of its fences' counts.
@@ -517,6 +536,7 @@ impl Evaluator {
         let Some(n) = self.cameras.find(id) else { return };
         let Some(old) = self.cameras.slots[n as usize].take() else { return };
         self.uncount(&old.fences, !old.online);
+        self.count_in(&old.fences, false);
         for &r in &self.stale_camera_rules {
             if let State::Stale(st) = &mut self.states[r as usize] {
                 st.forget(n);
@@ -710,7 +730,8 @@ impl Evaluator {
                 let shape = self.camera_fences.shapes.get(s32 as usize)?;
                 shape.ring.as_ref()?;
                 let n = self.offline.get(s32 as usize).copied().unwrap_or(0);
-                (n >= c.count).then_some((f64::from(n), shape.centre))
+                let total = self.cameras_in.get(s32 as usize).copied().unwrap_or(0);
+                c.breaks(n, total).then_some((f64::from(n), shape.centre))
             }
             _ => None,
         }

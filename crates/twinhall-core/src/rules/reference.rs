@@ -346,7 +346,8 @@ impl FullRescan {
             RuleKind::CamerasOffline(c) => {
                 for shape in self.camera_fences.shapes.iter().filter(|s| s.rule as usize == r && s.ring.is_some()) {
                     let n = self.cameras.values().filter(|cam| !cam.e.online && shape.contains(cam.p)).count();
-                    if n >= c.count as usize {
+                    let total = self.cameras.values().filter(|cam| shape.contains(cam.p)).count();
+                    if c.breaks(n as u32, total as u32) {
                         hold(shape.label.clone(), (n as f64, shape.centre));
                     }
                 }

@@ -182,6 +182,7 @@ severity = 2
 suggest = "public_order"
 kind = "cameras_offline"
 count = 2
+share = 0.3
 "#;
 
 /// A random city life, one evaluation per frame, each entity changed at most once a frame.

@@ -288,6 +288,39 @@ fn offline_cameras_are_counted_per_grid_and_a_swap_in_one_batch_does_not_flicker
     assert_eq!(rig.step(Entities::default(), vec![removal(EntityKind::Camera, "C4")], T0 + 5).off(&r), vec!["cams/G2"]);
 }
 
+/// Where a grid has many cameras, a few offline is normal: with a share, the rule asks for that
+/// share of the grid's cameras as well as the count, and cameras joining or leaving move it.
+#[test]
+fn a_share_of_offline_cameras_counts_against_all_the_cameras_in_the_grid() {
+    let mut rig = Rig::new(&rule("cams", "kind = \"cameras_offline\"\ncount = 2\nshare = 0.5"));
+    let r = rig.rules.clone();
+    rig.step(
+        Entities { areas: vec![square("G1", AreaLevel::Grid, 0.0, 0.0, 500.0, 1)], ..Default::default() },
+        vec![],
+        T0,
+    );
+    let cams = |list: Vec<Camera>| Entities { cameras: list, ..Default::default() };
+    // Ten cameras, three offline: the count is met, the share (30%) is not.
+    let ten: Vec<Camera> =
+        (0..10).map(|i| camera(&format!("C{i}"), 20.0 + 40.0 * i as f64, 100.0, i >= 3, T0, 1)).collect();
+    assert!(rig.step(cams(ten), vec![], T0 + 1).edges.is_empty(), "3 of 10 offline is not half");
+    // Two more go down: five of ten.
+    let down = rig.step(
+        cams(vec![camera("C3", 140.0, 100.0, false, T0, 2), camera("C4", 180.0, 100.0, false, T0, 2)]),
+        vec![],
+        T0 + 2,
+    );
+    assert_eq!(down.on(&r), vec!["cams/G1"]);
+    assert_eq!(down.edges[0].value, 5.0);
+    // A camera installed in the grid: five of eleven is under half again.
+    let more = rig.step(cams(vec![camera("C10", 450.0, 300.0, true, T0, 1)]), vec![], T0 + 3);
+    assert_eq!(more.off(&r), vec!["cams/G1"]);
+    // It is taken out, and an online one moves away: five of nine.
+    let back =
+        rig.step(cams(vec![camera("C9", 900.0, 900.0, true, T0, 2)]), vec![removal(EntityKind::Camera, "C10")], T0 + 4);
+    assert_eq!(back.on(&r), vec!["cams/G1"]);
+}
+
 #[test]
 fn a_snapshot_replaces_what_the_evaluator_knows() {
     let mut rig = Rig::new(&rule("water", "kind = \"threshold\"\nsensor_kind = \"water_level\"\nabove = 2.5"));

@@ -1,0 +1,156 @@
+//! The video wall as a window of its own (`--wall`): borderless full screen on a chosen monitor,
+//! showing the map, its labels, the theatre's cards and the HUD sized for the viewing distance
+//! (a preset), inside a safe-area margin, with no operator chrome and no cursor. The first
+//! window becomes the console: its egui context is the primary one on purpose, so every panel
+//! lands there, and its small map follows the wall's view.
+//!
+//! What is drawn over the map goes through [`crate::ui::MapUi`] in [`crate::ui::MapPass`]: on
+//! the wall's own egui context here, on the one window's otherwise.
+
+use bevy::prelude::*;
+use bevy::window::{Monitor, MonitorSelection, PrimaryMonitor, WindowMode, WindowPosition, WindowResolution};
+use bevy_egui::EguiContext;
+use twinhall_core::config::Lang;
+use twinhall_core::wall::{MonitorChoice, WallConfig, WallPreset};
+
+use crate::Settings;
+use crate::ui::fonts::ui_scale_for_height;
+use crate::ui::panel::ViewRect;
+
+/// The camera that renders the wall (it carries the orbit state every view follows).
+#[derive(Component, Debug, Clone, Copy)]
+pub struct WallCamera;
+
+/// The wall's window and the preset it is drawn with (present only with `--wall`).
+#[derive(Resource, Debug, Clone)]
+pub struct Wall {
+    pub window: Entity,
+    pub preset: WallPreset,
+}
+
+impl Wall {
+    /// The zoom of the wall's egui context: the height's scale times the preset's text scale.
+    pub fn zoom(&self, physical_height: u32) -> f32 {
+        ui_scale_for_height(physical_height as f32) * self.preset.text_scale
+    }
+
+    /// The preset's name for people.
+    pub fn preset_name(&self, lang: Lang) -> &'static str {
+        lang.tr(self.preset.name_zh, self.preset.name_en)
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Update, (place_on_monitor, scale_and_margin).chain().run_if(resource_exists::<Wall>));
+}
+
+/// Opens the wall's window; the caller gives it a camera. Borderless full screen on the chosen
+/// monitor (a monitor chosen by name is found once the system has listed them), or a plain
+/// window of the configured size.
+pub fn open(commands: &mut Commands, config: &WallConfig) -> Result<Wall> {
+    let preset = config.resolved().map_err(|m| format!("wall.preset: {m}"))?;
+    // Full screen is set once the monitors are listed (`place_on_monitor`).
+    let mode = WindowMode::Windowed;
+    let window = commands
+        .spawn((
+            Window {
+                title: "twinhall · 大屏 wall".into(),
+                resolution: WindowResolution::new(config.width, config.height).with_scale_factor_override(1.0),
+                mode,
+                decorations: !config.fullscreen,
+                ..default()
+            },
+            // Nobody points at the wall: no cursor over it.
+            bevy::window::CursorOptions { visible: false, ..default() },
+        ))
+        .id();
+    info!(
+        "wall: {} on monitor `{}` with preset {} (text x{}, icons x{}, margin {} px)",
+        if config.fullscreen { "full screen".to_owned() } else { format!("{}x{} window", config.width, config.height) },
+        if config.monitor.is_empty() { "primary" } else { &config.monitor },
+        preset.id,
+        preset.text_scale,
+        preset.icon_scale,
+        preset.safe_margin_px
+    );
+    Ok(Wall { window, preset })
+}
+
+/// Once the system has listed its monitors, a full-screen wall takes the one it was given
+/// (primary, by index or by name): borderless full screen there, and that monitor's position
+/// and size, so it fills the screen with or without a window manager. A monitor nobody has is
+/// said once, with the monitors there are, and the wall stays a window.
+fn place_on_monitor(
+    settings: Res<Settings>,
+    wall: Res<Wall>,
+    monitors: Query<(Entity, &Monitor, Has<PrimaryMonitor>)>,
+    mut windows: Query<&mut Window>,
+    mut done: Local<bool>,
+) {
+    let config = &settings.config.wall;
+    if *done || !config.fullscreen || monitors.is_empty() {
+        return;
+    }
+    *done = true;
+    let choice = MonitorChoice::parse(&config.monitor);
+    let mut listed: Vec<(Entity, &Monitor, bool)> = monitors.iter().collect();
+    // The system's order, as winit lists them: by position, left to right, top to bottom.
+    listed.sort_by_key(|(_, m, _)| (m.physical_position.x, m.physical_position.y));
+    let found = match &choice {
+        MonitorChoice::Primary => listed.iter().find(|m| m.2).or(listed.first()),
+        MonitorChoice::Index(i) => listed.get(*i),
+        MonitorChoice::Name(name) => {
+            listed.iter().find(|(_, m, _)| m.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        }
+    };
+    let Some(&(entity, monitor, _)) = found else {
+        let names: Vec<String> = listed
+            .iter()
+            .enumerate()
+            .map(|(i, (_, m, _))| format!("{i}: {}", m.name.as_deref().unwrap_or("?")))
+            .collect();
+        warn!(
+            "wall.monitor: there is no monitor `{}` (there are {}); the wall stays a window",
+            config.monitor,
+            names.join(", ")
+        );
+        if let Ok(mut window) = windows.get_mut(wall.window) {
+            window.mode = WindowMode::Windowed;
+            window.decorations = true;
+        }
+        return;
+    };
+    let Ok(mut window) = windows.get_mut(wall.window) else { return };
+    window.mode = WindowMode::BorderlessFullscreen(MonitorSelection::Entity(entity));
+    window.position = WindowPosition::At(monitor.physical_position);
+    window.resolution.set_physical_resolution(monitor.physical_width, monitor.physical_height);
+    info!(
+        "wall: full screen on monitor `{}` ({}x{})",
+        monitor.name.as_deref().unwrap_or("?"),
+        monitor.physical_width,
+        monitor.physical_height
+    );
+}
+
+/// The wall's egui zoom from its height and the preset, and the view rectangle its overlays
+/// keep to: the window inside the safe-area margin.
+fn scale_and_margin(
+    wall: Res<Wall>,
+    windows: Query<&Window>,
+    mut cams: Query<&mut EguiContext, With<WallCamera>>,
+    mut view_rect: ResMut<ViewRect>,
+) {
+    let Ok(window) = windows.get(wall.window) else { return };
+    let zoom = wall.zoom(window.physical_height());
+    if let Ok(mut ctx) = cams.single_mut()
+        && ctx.get_mut().zoom_factor() != zoom
+    {
+        ctx.get_mut().set_zoom_factor(zoom);
+    }
+    let margin = wall.preset.safe_margin_px as f32 / zoom;
+    let size = bevy_egui::egui::vec2(window.physical_width() as f32, window.physical_height() as f32) / zoom;
+    let rect = bevy_egui::egui::Rect::from_min_size(bevy_egui::egui::Pos2::ZERO, size).shrink(margin);
+    if view_rect.0 != rect {
+        view_rect.0 = rect;
+    }
+}
