@@ -56,11 +56,14 @@ pub fn build(settings: Settings, city: City) -> App {
     // The operator's camera carries the primary egui context on purpose (with a wall, the
     // console's, not whichever camera came first): see camera::orbit.
     app.world_mut().resource_mut::<bevy_egui::EguiGlobalSettings>().auto_create_primary_context = false;
-    // The wall and the console render at full rate whichever of them has the focus.
-    app.insert_resource(bevy::winit::WinitSettings {
-        focused_mode: bevy::winit::UpdateMode::Continuous,
-        unfocused_mode: bevy::winit::UpdateMode::Continuous,
-    });
+    // The wall and the console render at full rate whichever of them has the focus (the wall
+    // has it only when someone clicked it; Bevy would throttle the unfocused app).
+    if settings.config.wall.enabled {
+        app.insert_resource(bevy::winit::WinitSettings {
+            focused_mode: bevy::winit::UpdateMode::Continuous,
+            unfocused_mode: bevy::winit::UpdateMode::Continuous,
+        });
+    }
     // A texture egui creates (a camera still, a video tile) becomes a new image asset: flush its
     // asset event in the same frame, or the render world draws it a frame late, and never when
     // a refresh replaces it every frame (seen under Xvfb at one frame in two seconds).

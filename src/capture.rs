@@ -44,6 +44,7 @@ fn request_capture(
     mut frame_ms: Local<Vec<f32>>,
     mut exit: MessageWriter<AppExit>,
     wall: Option<Res<crate::wall::Wall>>,
+    windows: Query<&Window>,
 ) {
     let started = *started.get_or_insert_with(std::time::Instant::now);
     let focus_wanted = !settings.config.hub.focus.is_empty();
@@ -63,10 +64,11 @@ fn request_capture(
         plan.requested = true;
         if let Some((median, slowest)) = frame_stats(&mut frame_ms) {
             let w = &settings.config.window;
-            let (width, height) = match &wall {
-                Some(_) => (settings.config.wall.width, settings.config.wall.height),
-                None => (w.width, w.height),
-            };
+            // The wall's own size (full screen takes its monitor's), else the one window's.
+            let (width, height) = wall
+                .as_ref()
+                .and_then(|wall| windows.get(wall.window).ok())
+                .map_or((w.width, w.height), |win| (win.physical_width(), win.physical_height()));
             // `benches/wall.rs` reads this line.
             info!(
                 "frame time: median {median:.1} ms, slowest {slowest:.1} ms over {} frames at {}x{}",

@@ -50,6 +50,21 @@ fn a_wrong_value_names_the_field() {
 }
 
 #[test]
+fn a_bad_wall_preset_or_scale_is_refused_before_anything_opens() {
+    let o = twinhall(&["--wall-preset", "cinema"]);
+    assert_one_line_error(&o, "--wall-preset");
+    assert!(stderr(&o).contains("desk, room, hall, far"), "{}", stderr(&o));
+    let dir = tempdir("badwall");
+    let path = dir.join("wall.toml");
+    std::fs::write(&path, "[wall]\nenabled = true\ntext_scale = 9.0\n").expect("write");
+    let o = twinhall(&["--config", path.to_str().expect("utf8")]);
+    assert_one_line_error(&o, "wall.text_scale");
+    let o = twinhall(&["--wall-size", "1920"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("1920"), "{}", stderr(&o));
+}
+
+#[test]
 fn a_missing_config_file_is_named() {
     let o = twinhall(&["--config", "/nonexistent/twinhall.toml"]);
     assert_one_line_error(&o, "/nonexistent/twinhall.toml");

@@ -234,6 +234,8 @@ fn a_tablet_switches_the_wall_preset_and_gets_the_walls_picture() {
     api.wait("the flight ends", 60, &dir, |a| {
         (a.json("GET", "/v1/state", None).1["view"]["flying"] == Value::Bool(false)).then_some(())
     });
+    // Labels off: their cyan accent bars must not count as icons.
+    assert_eq!(api.json("POST", "/v1/layers", Some(r#"{"labels":false}"#)).0, 200);
     let desk = api.screenshot();
     assert_eq!(desk.dimensions(), (1600, 900), "the wall's picture, not the console's");
     let (s, far) = api.json("POST", "/v1/wall", Some(r#"{"preset":"far"}"#));

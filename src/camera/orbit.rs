@@ -109,6 +109,7 @@ fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>
             crate::wall::WallCamera,
             RenderTarget::Window(WindowRef::Entity(wall.window)),
             bevy_egui::EguiSchedule::new(crate::ui::MapPass),
+            crate::wall::no_input(),
         ));
         commands.spawn((view, MirrorView, OperatorCamera, bevy_egui::PrimaryEguiContext));
         commands.insert_resource(wall);

@@ -105,15 +105,24 @@ pub(super) fn update_view(
     let Ok(orbit) = orbit.single() else { return };
     let wall_changed = wall.as_ref().is_some_and(|w| w.is_changed());
     let preset = wall.as_ref().map_or((1.0, 1.0), |w| (w.preset.icon_scale, w.preset.text_scale));
+    if !wall_changed && !cams.iter().any(|(c, t, ..)| c.is_changed() || t.is_changed()) {
+        return;
+    }
+    let mut operator = None;
     for (camera, transform, is_orbit, is_operator) in &cams {
-        if !(camera.is_changed() || transform.is_changed() || wall_changed) {
-            continue;
-        }
         if is_orbit && let Some(next) = view_of(&camera, &transform, orbit, preset) {
             view.set_if_neq(next);
         }
-        if is_operator && let Some(next) = view_of(&camera, &transform, orbit, (1.0, 1.0)) {
-            pick.set_if_neq(PickView(next));
+        if is_operator {
+            operator = view_of(&camera, &transform, orbit, preset);
         }
+    }
+    if let Some(mut next) = operator {
+        // Icons are sized for the wall's height and drawn on the operator's view in proportion
+        // to its own (the shaders' `fit`): the pick radius follows them.
+        if view.size.y > 0.0 {
+            next.px_scale = view.px_scale * next.size.y / view.size.y;
+        }
+        pick.set_if_neq(PickView(next));
     }
 }

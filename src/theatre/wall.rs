@@ -22,7 +22,8 @@ fn c32(c: Colour) -> egui::Color32 {
     egui::Color32::from_rgb(c.0[0], c.0[1], c.0[2])
 }
 
-const CARD: egui::Color32 = egui::Color32::from_rgba_premultiplied(8, 14, 28, 232);
+// Nearly opaque: the labels of the map under a card must not show through its text.
+const CARD: egui::Color32 = egui::Color32::from_rgba_premultiplied(8, 14, 28, 246);
 
 fn card(accent: egui::Color32) -> egui::Frame {
     egui::Frame::new()
@@ -32,6 +33,7 @@ fn card(accent: egui::Color32) -> egui::Frame {
         .inner_margin(egui::Margin::symmetric(16, 12))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_presentation(
     mut map: crate::ui::MapUi,
     time: Res<Time<Real>>,
@@ -40,6 +42,7 @@ fn draw_presentation(
     settings: Res<Settings>,
     view_rect: Res<ViewRect>,
     trend: Res<crate::heartbeat::IndexTrend>,
+    wall: Option<Res<crate::wall::Wall>>,
 ) -> Result {
     let Some(p) = &theatre.playing else { return Ok(()) };
     let ctx = map.ctx()?;
@@ -47,14 +50,19 @@ fn draw_presentation(
     if !view.is_positive() {
         return Ok(());
     }
-    presentation_ui(&ctx, view, p, &live, &trend.samples, settings.lang(), time.elapsed_secs_f64());
+    // On a wall, the context's zoom already holds the preset's text scale; the cards' own scale
+    // (from the view's height in points) would undo it, so it is put back.
+    let preset = wall.map_or(1.0, |w| w.preset.text_scale);
+    presentation_ui(&ctx, view, preset, p, &live, &trend.samples, settings.lang(), time.elapsed_secs_f64());
     Ok(())
 }
 
 /// Draws the presentation of the playing step inside `view`.
+#[allow(clippy::too_many_arguments)]
 pub fn presentation_ui(
     ctx: &egui::Context,
     view: egui::Rect,
+    text_scale: f32,
     p: &Playback,
     live: &LiveMetrics,
     trend: &[twinhall_core::protocol::GovernanceIndex],
@@ -64,7 +72,7 @@ pub fn presentation_ui(
     let theme = &p.briefing.theme;
     let (accent, accent2) = (c32(theme.accent), c32(theme.accent2));
     let step = p.current();
-    let s = (view.height() / 900.0).clamp(0.7, 3.0);
+    let s = (view.height() * text_scale / 900.0).clamp(0.7, 3.0);
     let margin = 18.0 * s;
     let fill = |t: &str| live.now.as_ref().map_or_else(|| t.replace(['{', '}'], ""), |m| m.fill(t, lang));
 

@@ -10,7 +10,10 @@ use crate::Settings;
 use crate::camera::{GroundCursor, OrbitCamera};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(super::MapPass, draw_hud);
+    app.add_systems(super::MapPass, draw_hud).add_systems(
+        bevy_egui::EguiPrimaryContextPass,
+        console_cursor.after(super::panel::PanelSystems).run_if(resource_exists::<crate::wall::Wall>),
+    );
 }
 
 /// The longest "nice" length (1, 2 or 5 times a power of ten) not above `max_m`.
@@ -142,20 +145,34 @@ fn draw_hud(
         },
     );
 
-    // Cursor lon/lat, bottom right above the scale bar (a wall has no cursor).
+    // Cursor lon/lat, bottom right above the scale bar (a wall has no cursor: the console shows it).
     if let Some(ll) = cursor.lonlat.filter(|_| !on_wall) {
-        egui::Area::new("cursor_lonlat".into()).fixed_pos(egui::pos2(area.right() - 290.0, area.bottom() - 84.0)).show(
-            &ctx,
-            |ui| {
-                let text =
-                    egui::RichText::new(format!("{} {:.6}, {:.6}", lang.tr("经纬度", "Lon/lat"), ll.lon, ll.lat))
-                        .monospace()
-                        .color(egui::Color32::from_rgb(170, 220, 255))
-                        .background_color(egui::Color32::from_rgba_unmultiplied(4, 10, 24, 200));
-                ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Extend));
-            },
-        );
+        cursor_readout(&ctx, egui::pos2(area.right() - 290.0, area.bottom() - 84.0), ll, lang);
     }
+    Ok(())
+}
+
+fn cursor_readout(ctx: &egui::Context, at: egui::Pos2, ll: twinhall_core::LonLat, lang: Lang) {
+    egui::Area::new("cursor_lonlat".into()).fixed_pos(at).show(ctx, |ui| {
+        let text = egui::RichText::new(format!("{} {:.6}, {:.6}", lang.tr("经纬度", "Lon/lat"), ll.lon, ll.lat))
+            .monospace()
+            .color(egui::Color32::from_rgb(170, 220, 255))
+            .background_color(egui::Color32::from_rgba_unmultiplied(4, 10, 24, 200));
+        ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Extend));
+    });
+}
+
+/// Beside a wall, the console's map shows the lon/lat under the cursor, bottom right of its view.
+fn console_cursor(
+    mut contexts: bevy_egui::EguiContexts,
+    settings: Res<Settings>,
+    cursor: Res<GroundCursor>,
+    console: Res<super::panel::ConsoleRect>,
+) -> Result {
+    let Some(ll) = cursor.lonlat else { return Ok(()) };
+    let ctx = contexts.ctx_mut()?.clone();
+    let area = console.0.intersect(ctx.content_rect());
+    cursor_readout(&ctx, egui::pos2(area.right() - 290.0, area.bottom() - 40.0), ll, settings.lang());
     Ok(())
 }
 

@@ -44,6 +44,29 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, (place_on_monitor, scale_and_margin).chain().run_if(resource_exists::<Wall>));
 }
 
+/// The wall's egui context takes no input: nobody points at the wall, and a pointer that last
+/// moved over one of its cards must not count as "over egui" for the console's map (bevy_egui's
+/// `EguiWantsInput` joins every context).
+pub fn no_input() -> bevy_egui::EguiContextSettings {
+    bevy_egui::EguiContextSettings {
+        enable_cursor_icon_updates: false,
+        input_system_settings: bevy_egui::EguiInputSystemSettings {
+            run_write_modifiers_keys_state_system: false,
+            run_write_window_pointer_moved_messages: false,
+            run_write_pointer_button_messages: false,
+            run_write_window_touch_messages_system: false,
+            run_write_non_window_pointer_moved_messages_system: false,
+            run_write_mouse_wheel_messages_system: false,
+            run_write_pinch_gesture_messages_system: false,
+            run_write_non_window_touch_messages_system: false,
+            run_write_keyboard_input_messages_system: false,
+            run_write_ime_messages_system: false,
+            run_write_file_dnd_messages_system: false,
+        },
+        ..default()
+    }
+}
+
 /// Opens the wall's window; the caller gives it a camera. Borderless full screen on the chosen
 /// monitor (a monitor chosen by name is found once the system has listed them), or a plain
 /// window of the configured size.
