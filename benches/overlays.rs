@@ -65,6 +65,8 @@ fn main() {
         focus: [0.0, 0.0],
         px_scale: 2.0,
         text_scale: 2.0,
+        origin: Vec2::ZERO,
+        viewport_h: 1080.0,
     });
 
     let t = Instant::now();

@@ -13,9 +13,31 @@ use crate::city::City;
 use crate::paths::project_root;
 use crate::settings::{ConfigOrigin, redact_url};
 
+/// The first window: the operator's (the one window, or the console beside a wall), or on a
+/// follower of a wall of several machines its tile.
+fn primary_window(settings: &Settings) -> WindowPlugin {
+    let window = &settings.config.window;
+    if settings.config.wall.follows() {
+        let (window, cursor) = crate::wall::window_of(&settings.config.wall);
+        return WindowPlugin { primary_window: Some(window), primary_cursor_options: Some(cursor), ..default() };
+    }
+    WindowPlugin {
+        primary_window: Some(Window {
+            title: "twinhall · 市域社会治理数字孪生".into(),
+            resolution: WindowResolution::new(window.width, window.height).with_scale_factor_override(1.0),
+            mode: if window.fullscreen {
+                WindowMode::BorderlessFullscreen(MonitorSelection::Primary)
+            } else {
+                WindowMode::Windowed
+            },
+            ..default()
+        }),
+        ..default()
+    }
+}
+
 /// The windowed app for these settings and this city.
 pub fn build(settings: Settings, city: City) -> App {
-    let window = &settings.config.window;
     let root = project_root();
     let mut app = App::new();
     // An error a system returns is logged once per cause; the wall never goes down for one.
@@ -28,19 +50,7 @@ pub fn build(settings: Settings, city: City) -> App {
     app.add_plugins(
         DefaultPlugins
             .set(AssetPlugin { file_path: root.join("assets").to_string_lossy().into_owned(), ..default() })
-            .set(WindowPlugin {
-                primary_window: Some(Window {
-                    title: "twinhall · 市域社会治理数字孪生".into(),
-                    resolution: WindowResolution::new(window.width, window.height).with_scale_factor_override(1.0),
-                    mode: if window.fullscreen {
-                        WindowMode::BorderlessFullscreen(MonitorSelection::Primary)
-                    } else {
-                        WindowMode::Windowed
-                    },
-                    ..default()
-                }),
-                ..default()
-            })
+            .set(primary_window(&settings))
             .set(LogPlugin {
                 // RUST_LOG, when set, replaces this filter.
                 filter: "info,wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,calloop=warn".into(),
@@ -57,8 +67,10 @@ pub fn build(settings: Settings, city: City) -> App {
     // console's, not whichever camera came first): see camera::orbit.
     app.world_mut().resource_mut::<bevy_egui::EguiGlobalSettings>().auto_create_primary_context = false;
     // The wall and the console render at full rate whichever of them has the focus (the wall
-    // has it only when someone clicked it; Bevy would throttle the unfocused app).
-    if settings.config.wall.enabled {
+    // has it only when someone clicked it; Bevy would throttle the unfocused app); so do the
+    // machines of a wall of several, which nobody clicks.
+    let wall = &settings.config.wall;
+    if wall.enabled || wall.follows() || !wall.lead.is_empty() {
         app.insert_resource(bevy::winit::WinitSettings {
             focused_mode: bevy::winit::UpdateMode::Continuous,
             unfocused_mode: bevy::winit::UpdateMode::Continuous,

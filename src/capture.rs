@@ -45,6 +45,7 @@ fn request_capture(
     mut exit: MessageWriter<AppExit>,
     wall: Option<Res<crate::wall::Wall>>,
     windows: Query<&Window>,
+    (follow, data): (Option<Res<crate::wall::sync::Follow>>, Res<crate::feed::FeedData>),
 ) {
     let started = *started.get_or_insert_with(std::time::Instant::now);
     let focus_wanted = !settings.config.hub.focus.is_empty();
@@ -54,6 +55,16 @@ fn request_capture(
             return;
         }
         warn!("--focus: nothing focused after {} s; capturing anyway", FOCUS_WAIT.as_secs());
+    }
+    // A follower's frames count from when it shows its leader's picture.
+    if let Some(f) = follow
+        && !f.ready(&data)
+        && plan.rendered == 0
+    {
+        if started.elapsed() < FOCUS_WAIT {
+            return;
+        }
+        warn!("--leader: nothing from the leader after {} s; capturing anyway", FOCUS_WAIT.as_secs());
     }
     plan.rendered += 1;
     // The first frames compile pipelines and load assets: the frame time counts from the fourth.
@@ -79,11 +90,11 @@ fn request_capture(
         }
         // With a wall, PATH is the wall and PATH-console.png the console beside it.
         let shots: Vec<(Screenshot, PathBuf)> = match &wall {
-            Some(wall) => vec![
+            Some(wall) if wall.console => vec![
                 (Screenshot::window(wall.window), plan.path.clone()),
                 (Screenshot::primary_window(), console_path(&plan.path)),
             ],
-            None => vec![(Screenshot::primary_window(), plan.path.clone())],
+            _ => vec![(Screenshot::primary_window(), plan.path.clone())],
         };
         let left = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(shots.len()));
         for (shot, path) in shots {

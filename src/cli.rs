@@ -70,6 +70,21 @@ pub struct Cli {
     /// Text, icon and margin sizes for the viewing distance: desk, room, hall or far.
     #[arg(long, value_name = "PRESET")]
     pub wall_preset: Option<String>,
+    /// A wall of several machines: the grid of tiles, COLSxROWS (`4x2`).
+    #[arg(long, value_name = "COLSxROWS")]
+    pub wall_grid: Option<String>,
+    /// This machine's tile of the grid, COL,ROW from 0 (`1,0`).
+    #[arg(long, value_name = "COL,ROW")]
+    pub wall_tile: Option<String>,
+    /// Pixels hidden by the bezels between tiles, across and down (`40,30`).
+    #[arg(long, value_name = "X,Y", value_parser = parse_pair)]
+    pub wall_bezel: Option<(u32, u32)>,
+    /// Lead the wall's other machines: listen for followers at ADDR (`127.0.0.1:8791`).
+    #[arg(long, value_name = "ADDR")]
+    pub lead: Option<String>,
+    /// Follow the leader at ADDR: show only this machine's tile of the wall, as the leader has it.
+    #[arg(long, value_name = "ADDR", conflicts_with = "lead")]
+    pub leader: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -125,6 +140,13 @@ pub fn parse_brief(s: &str) -> Result<(String, usize), String> {
         return Err("name a theme id, e.g. social_governance".into());
     }
     Ok((theme.to_owned(), step))
+}
+
+/// Parses `X,Y` (two whole numbers).
+pub fn parse_pair(s: &str) -> Result<(u32, u32), String> {
+    let (x, y) = s.split_once(',').ok_or_else(|| format!("`{s}` is not X,Y, e.g. 40,30"))?;
+    let n = |v: &str| v.trim().parse::<u32>().map_err(|_| format!("`{v}` is not a whole number of pixels"));
+    Ok((n(x)?, n(y)?))
 }
 
 /// Parses `WxH`.

@@ -120,6 +120,26 @@ impl Settings {
             twinhall_core::wall::preset(preset).map_err(|m| arg_err("--wall-preset", m))?;
             config.wall.preset = preset.clone();
         }
+        if let Some(grid) = &cli.wall_grid {
+            config.wall.grid = grid.clone();
+        }
+        if let Some(tile) = &cli.wall_tile {
+            config.wall.tile = tile.clone();
+        }
+        if let Some((x, y)) = cli.wall_bezel {
+            config.wall.bezel_px = [x, y];
+        }
+        if let Some(lead) = &cli.lead {
+            config.wall.lead = lead.clone();
+        }
+        if let Some(leader) = &cli.leader {
+            config.wall.leader = leader.clone();
+        }
+        if let Ok(token) = std::env::var("TWINHALL_SYNC_TOKEN")
+            && !token.is_empty()
+        {
+            config.wall.sync_token = token;
+        }
         if let Some((field, m)) = config.wall.problem() {
             return Err(arg_err(field, m));
         }

@@ -65,6 +65,22 @@ fn a_bad_wall_preset_or_scale_is_refused_before_anything_opens() {
 }
 
 #[test]
+fn a_bad_tile_or_link_of_a_wall_of_several_machines_is_refused_before_anything_opens() {
+    let o = twinhall(&["--wall-grid", "2x1", "--wall-tile", "2,0", "--leader", "127.0.0.1:8791"]);
+    assert_one_line_error(&o, "wall.tile");
+    assert!(stderr(&o).contains("outside the 2x1 grid"), "{}", stderr(&o));
+    let o = twinhall(&["--wall-grid", "2x1", "--wall-tile", "1,0"]);
+    assert_one_line_error(&o, "wall.grid");
+    let o = twinhall(&["--wall", "--lead", "0.0.0.0:8791"]);
+    assert_one_line_error(&o, "wall.lead");
+    assert!(stderr(&o).contains("sync_token"), "{}", stderr(&o));
+    let o = twinhall(&["--leader", "wall-a"]);
+    assert_one_line_error(&o, "wall.leader");
+    let o = twinhall(&["--lead", "127.0.0.1:1", "--leader", "127.0.0.1:2"]);
+    assert_eq!(o.status.code(), Some(2), "clap refuses both");
+}
+
+#[test]
 fn a_missing_config_file_is_named() {
     let o = twinhall(&["--config", "/nonexistent/twinhall.toml"]);
     assert_one_line_error(&o, "/nonexistent/twinhall.toml");

@@ -7,28 +7,12 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-use support::xvfb_run;
+use std::process::{Command, Stdio};
+use support::{Api, Wall, free_port, xvfb_run};
 
 use serde_json::Value;
 
 const TOKEN: &str = "wall-token-7";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
-/// The wall, killed with its Xvfb when dropped.
-struct Wall(Child);
-
-impl Drop for Wall {
-    fn drop(&mut self) {
-        // xvfb-run leads its own process group: end the wall and the X server with it.
-        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.0.id())]).status();
-        let _ = self.0.wait();
-    }
-}
 
 fn start_wall(port: u16, dir: &Path, extra: &[&str]) -> Wall {
     use std::os::unix::process::CommandExt;
@@ -48,66 +32,6 @@ fn start_wall(port: u16, dir: &Path, extra: &[&str]) -> Wall {
         .spawn()
         .expect("xvfb-run starts");
     Wall(child)
-}
-
-struct Api {
-    rt: tokio::runtime::Runtime,
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    fn new(port: u16) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(90)).build().expect("client");
-        Self { rt, http, base: format!("http://127.0.0.1:{port}") }
-    }
-
-    fn send(&self, method: &str, path: &str, body: Option<&str>, token: Option<&str>) -> (u16, Vec<u8>) {
-        let url = format!("{}{path}", self.base);
-        let mut req = if method == "GET" { self.http.get(url) } else { self.http.post(url) };
-        if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b.to_owned());
-        }
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        self.rt.block_on(async {
-            match req.send().await {
-                Ok(r) => (r.status().as_u16(), r.bytes().await.map(|b| b.to_vec()).unwrap_or_default()),
-                Err(_) => (0, Vec::new()),
-            }
-        })
-    }
-
-    fn json(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
-        let (s, b) = self.send(method, path, body, Some(TOKEN));
-        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
-    }
-
-    fn screenshot(&self) -> image::RgbImage {
-        let (s, png) = self.send("GET", "/v1/screenshot.png", None, Some(TOKEN));
-        assert_eq!(s, 200, "{}", String::from_utf8_lossy(&png));
-        image::load_from_memory_with_format(&png, image::ImageFormat::Png).expect("a PNG").to_rgb8()
-    }
-
-    /// Polls `what` until it gives something, or fails naming it.
-    fn wait<T>(&self, what: &str, secs: u64, dir: &Path, mut f: impl FnMut(&Self) -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            if let Some(t) = f(self) {
-                return t;
-            }
-            if Instant::now() > deadline {
-                let log = std::fs::read_to_string(dir.join("wall.log")).unwrap_or_default();
-                let tail: String =
-                    log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-                panic!("{what}: not within {secs} s; the wall's log ends:\n{tail}");
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
 }
 
 /// Share of pixels of the 3D view (right of the side panel, above the status bar) that differ.
@@ -134,7 +58,7 @@ fn a_tablet_drives_the_wall_over_the_control_api() {
     std::fs::create_dir_all(&dir).expect("dir");
     let port = free_port();
     let _wall = start_wall(port, &dir, &[]);
-    let api = Api::new(port);
+    let api = Api::new(port, TOKEN);
 
     // Up: health answers without a token once frames run.
     api.wait("health", 240, &dir, |a| {
@@ -220,7 +144,7 @@ fn a_tablet_switches_the_wall_preset_and_gets_the_walls_picture() {
     std::fs::create_dir_all(&dir).expect("dir");
     let port = free_port();
     let _wall = start_wall(port, &dir, &["--wall-size", "1600x900", "--wall-preset", "desk"]);
-    let api = Api::new(port);
+    let api = Api::new(port, TOKEN);
     api.wait("feed synced", 240, &dir, |a| {
         let (s, st) = a.json("GET", "/v1/state", None);
         (s == 200 && st["feed"]["synced"] == Value::Bool(true)).then_some(())

@@ -80,7 +80,12 @@ pub struct OperatorCamera;
 #[derive(Component, Debug, Clone, Copy)]
 pub struct MirrorView;
 
-fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>) -> Result {
+fn spawn_camera(
+    mut commands: Commands,
+    settings: Res<Settings>,
+    city: Res<City>,
+    primary: Query<Entity, With<bevy::window::PrimaryWindow>>,
+) -> Result {
     let bounds = city.model.bounds();
     let c = bounds.center();
     let cam = &settings.config.camera;
@@ -98,7 +103,21 @@ fn spawn_camera(mut commands: Commands, settings: Res<Settings>, city: Res<City>
         Projection::Perspective(PerspectiveProjection { near: 1.0, far: 400_000.0, ..default() }),
         orbit.transform(),
     );
-    if settings.config.wall.enabled {
+    if settings.config.wall.follows() {
+        // A follower of a wall of several machines: its one window is its tile, drawn as the
+        // wall's (its own egui pass, no input, no panels); the leader moves its camera.
+        let window = primary.single()?;
+        let wall = crate::wall::adopt(window, &settings.config.wall)?;
+        commands.spawn((
+            view,
+            orbit,
+            HomeView(orbit),
+            crate::wall::WallCamera,
+            bevy_egui::EguiSchedule::new(crate::ui::MapPass),
+            crate::wall::no_input(),
+        ));
+        commands.insert_resource(wall);
+    } else if settings.config.wall.enabled {
         let wall = crate::wall::open(&mut commands, &settings.config.wall)?;
         // The wall's camera comes first and draws its overlays on its own egui context; the
         // console's is the primary one, on purpose, so the panels go there.

@@ -461,6 +461,12 @@ fn select(world: &mut World, incident_id: Option<String>) -> Reply {
 /// Switches what the body names, through the same switch a briefing's step uses (the body is
 /// a briefing's `layers`, checked field by field by the server).
 fn layers(world: &mut World, l: &Layers) -> Reply {
+    switch_layers(world, l);
+    Reply::Json(200, layers_json(world))
+}
+
+/// Switches the overlay, city and defence layers `l` names (a remote command, a leader's frame).
+pub(crate) fn switch_layers(world: &mut World, l: &Layers) {
     if let Some(mut v) = world.get_resource_mut::<OverlayLayers>() {
         let next = v.switched(l);
         v.set_if_neq(next);
@@ -473,7 +479,6 @@ fn layers(world: &mut World, l: &Layers) -> Reply {
         let next = v.switched(l);
         v.set_if_neq(next);
     }
-    Reply::Json(200, layers_json(world))
 }
 
 fn theatre(world: &mut World, body: &TheatreBody) -> Result<(), Reply> {

@@ -40,6 +40,7 @@ fn fetch_history(
     link: Option<Res<FeedLink>>,
     embedded: Option<Res<EmbeddedDispatch>>,
     mut defence: ResMut<Defence>,
+    (mut lead, follow): (Option<ResMut<crate::wall::sync::Lead>>, Option<Res<crate::wall::sync::Follow>>),
 ) {
     if fetch.done {
         return;
@@ -61,6 +62,9 @@ fn fetch_history(
                 );
                 defence.add_history(&h, &city);
                 defence.history_error = None;
+                if let Some(lead) = lead.as_deref_mut() {
+                    lead.keep("history", &twinhall_core::wall::SyncMessage::History(Box::new(h.clone())));
+                }
                 fetch.done = true;
             }
             Err(e) => {
@@ -75,7 +79,10 @@ fn fetch_history(
         return;
     }
     let since = now_ms() - HISTORY_DAYS * 86_400_000;
-    fetch.pending = if let Some(client) = link.as_ref().and_then(|l| l.client.clone()) {
+    // A follower of a wall of several machines has the leader's.
+    fetch.pending = if let Some(f) = follow {
+        Some(f.history.clone())
+    } else if let Some(client) = link.as_ref().and_then(|l| l.client.clone()) {
         Some(client.fetch_history(since, MAX_HISTORY))
     } else {
         embedded.map(|e| e.history(since, MAX_HISTORY))

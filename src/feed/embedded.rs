@@ -192,7 +192,8 @@ fn start_embedded_feed(
     city: Res<City>,
     status: Option<ResMut<FeedStatus>>,
 ) {
-    if !settings.config.feed.url.is_empty() {
+    // A follower of a wall of several machines takes its feed from the leader.
+    if !settings.config.feed.url.is_empty() || settings.config.wall.follows() {
         return;
     }
     if city.model.roads.is_empty() {

@@ -11,7 +11,7 @@ mod store;
 
 pub use embedded::EmbeddedDispatch;
 pub use markers::{FeedMarker, MarkerAssets, MarkerIndex, unit_colour, update_markers};
-pub use store::{FeedApplied, FeedData, FeedTap};
+pub use store::{FeedApplied, FeedData, FeedForward, FeedTap};
 pub use twinhall_client::{ClientEvent, LinkState};
 
 use std::time::{Duration, Instant};

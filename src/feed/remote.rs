@@ -14,7 +14,8 @@ pub(super) fn plugin(app: &mut App) {
 
 fn start_client(mut commands: Commands, settings: Res<Settings>, mut status: ResMut<FeedStatus>) {
     let feed = &settings.config.feed;
-    if feed.url.is_empty() {
+    // A follower of a wall of several machines takes its feed from the leader.
+    if feed.url.is_empty() || settings.config.wall.follows() {
         return;
     }
     let mut config = ClientConfig::new(feed.url.clone(), feed.token.clone()).with_limits(feed);

@@ -33,6 +33,25 @@ impl FeedTap {
     pub const MAX: usize = 4096;
 }
 
+/// The feed's changes as the store applied them, for the followers of a wall of several
+/// machines (the leader sends them on); present only on a leader, drained every frame.
+#[derive(Resource, Default, Debug)]
+pub struct FeedForward {
+    pub applied: Vec<FeedApplied>,
+    /// More than [`FeedTap::MAX`] piled up and were dropped: the followers need a new snapshot.
+    pub lost: bool,
+}
+
+impl FeedForward {
+    fn push(&mut self, change: FeedApplied) {
+        if self.applied.len() >= FeedTap::MAX {
+            self.applied.clear();
+            self.lost = true;
+        }
+        self.applied.push(change);
+    }
+}
+
 /// One change the store applied.
 #[derive(Debug, Clone)]
 pub enum FeedApplied {
@@ -55,6 +74,7 @@ pub fn ingest_feed(
     mut data: ResMut<FeedData>,
     mut status: ResMut<FeedStatus>,
     mut tap: Option<ResMut<FeedTap>>,
+    mut forward: Option<ResMut<FeedForward>>,
 ) {
     let Some(link) = link else { return };
     let start = Instant::now();
@@ -62,22 +82,31 @@ pub fn ingest_feed(
     let mut state = None;
     while start.elapsed() < BUDGET {
         let Ok(ev) = link.events.try_recv() else { break };
+        let copy = tap.is_some() || forward.is_some();
+        let mut keep = |change: FeedApplied| {
+            if let Some(f) = forward.as_deref_mut() {
+                f.push(change.clone());
+            }
+            if let Some(tap) = tap.as_deref_mut() {
+                tap.push(change);
+            }
+        };
         match ev {
             ClientEvent::State(s) => state = Some(s),
             ClientEvent::Snapshot(s) => {
-                if let Some(tap) = tap.as_deref_mut() {
-                    tap.push(FeedApplied::Snapshot(std::sync::Arc::new((*s).clone())));
+                if copy {
+                    keep(FeedApplied::Snapshot(std::sync::Arc::new((*s).clone())));
                 }
                 data.apply_snapshot(*s);
                 got = true;
             }
             ClientEvent::Batch(b) => {
-                let copy = tap.is_some().then(|| std::sync::Arc::new((*b).clone()));
+                let kept = copy.then(|| std::sync::Arc::new((*b).clone()));
                 // The client hands batches on in sequence; a refusal here would be a bug upstream.
                 match data.apply_batch(*b) {
                     Ok(_) => {
-                        if let (Some(tap), Some(b)) = (tap.as_deref_mut(), copy) {
-                            tap.push(FeedApplied::Batch(b));
+                        if let Some(b) = kept {
+                            keep(FeedApplied::Batch(b));
                         }
                     }
                     Err(e) => warn!("feed: batch not applied: {e}"),

@@ -60,6 +60,7 @@ fn follow_index(
     link: Option<Res<FeedLink>>,
     embedded: Option<Res<EmbeddedDispatch>>,
     mut trend: ResMut<IndexTrend>,
+    (mut lead, follow): (Option<ResMut<crate::wall::sync::Lead>>, Option<Res<crate::wall::sync::Follow>>),
 ) {
     if data.is_changed()
         && let Some(index) = &data.index
@@ -80,6 +81,9 @@ fn follow_index(
         match answer {
             Ok(h) => {
                 info!("heartbeat: {} index reports of history", h.samples.len());
+                if let Some(lead) = lead.as_deref_mut() {
+                    lead.keep("index_history", &twinhall_core::wall::SyncMessage::IndexHistory(Box::new(h.clone())));
+                }
                 trend.merge_history(h);
                 trend.error = None;
                 trend.fetched = true;
@@ -96,7 +100,10 @@ fn follow_index(
         return;
     }
     let since = now_ms() - TREND_DAYS * 86_400_000;
-    trend.pending = if let Some(client) = link.as_ref().and_then(|l| l.client.clone()) {
+    // A follower of a wall of several machines has the leader's.
+    trend.pending = if let Some(f) = follow {
+        Some(f.index_history.clone())
+    } else if let Some(client) = link.as_ref().and_then(|l| l.client.clone()) {
         Some(client.fetch_index_history(since))
     } else {
         embedded.map(|e| e.index_history(since, KEEP))

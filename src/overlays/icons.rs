@@ -137,7 +137,7 @@ fn scale_materials(
 ) {
     let (Some(registry), Some(mut icons), Some(mut rings)) = (registry, icons, rings) else { return };
     // Sizes for the view's height: a second view (the console beside a wall) scales them to its own.
-    let next = (view.px_scale, view.size.y);
+    let next = (view.px_scale, view.viewport_h);
     if *last == next {
         return;
     }

@@ -48,7 +48,12 @@ const PER_KIND: usize = 400;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<LabelLayout>()
         .init_resource::<LabelState>()
-        .add_systems(Update, layout_labels.in_set(OverlaySystems::Layout));
+        .add_systems(Update, layout_labels.in_set(OverlaySystems::Layout).run_if(own_layout));
+}
+
+/// A follower of a wall of several machines paints its leader's labels (`wall::sync`).
+fn own_layout(follow: Option<Res<crate::wall::sync::Follow>>) -> bool {
+    follow.is_none_or(|f| !f.leader_labels)
 }
 
 fn key(kind: EntityKind, id: &str) -> u64 {

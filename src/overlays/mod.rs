@@ -28,7 +28,7 @@ mod tests;
 
 pub use changes::OverlayChanges;
 pub use icons::{IconMeshes, linear, severity_rgb};
-pub use labels::{LabelLayout, unit_eta_s};
+pub use labels::{Label, LabelLayout, unit_eta_s};
 pub use material::{Icon, IconMaterial, IconVerts, RingMaterial, Shape};
 pub use panel::{request_image, request_still};
 pub use spatial::{KindIndex, Spatial};

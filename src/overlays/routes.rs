@@ -167,9 +167,9 @@ fn build_routes(
     if view.is_changed()
         && let Some(mut materials) = materials
         && let Some(mut m) = materials.get_mut(&material.0)
-        && (m.params.x, m.params.w) != (view.px_scale, view.size.y)
+        && (m.params.x, m.params.w) != (view.px_scale, view.viewport_h)
     {
-        (m.params.x, m.params.w) = (view.px_scale, view.size.y);
+        (m.params.x, m.params.w) = (view.px_scale, view.viewport_h);
     }
     if layers.is_changed() {
         vis.set_if_neq(if layers.units { Visibility::Inherited } else { Visibility::Hidden });

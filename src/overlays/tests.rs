@@ -44,6 +44,8 @@ fn view_at(distance: f32) -> OverlayView {
         focus: [0.0, 0.0],
         px_scale: 1.0,
         text_scale: 1.0,
+        origin: Vec2::ZERO,
+        viewport_h: 540.0,
     }
 }
 
@@ -226,6 +228,8 @@ fn view_over(distance: f32, focus: [f64; 2]) -> OverlayView {
         focus,
         px_scale: 1.0,
         text_scale: 1.0,
+        origin: Vec2::ZERO,
+        viewport_h: 540.0,
     }
 }
 

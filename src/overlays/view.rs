@@ -1,6 +1,7 @@
 //! The camera's view as the overlays need it (projection, size, distance, focus), kept up to date
 //! from the orbit camera and the window, and the local-metres/scene position helpers.
 
+use bevy::camera::CameraProjection;
 use bevy::prelude::*;
 use twinhall_core::LonLat;
 
@@ -21,6 +22,11 @@ pub struct OverlayView {
     pub px_scale: f32,
     /// Label text scale: the height's scale times the wall preset's text scale.
     pub text_scale: f32,
+    /// Where the window shows the view from: its top-left corner on the view (a tile's corner
+    /// on the canvas of a wall of several machines; zero otherwise). `size` is the whole view's.
+    pub origin: Vec2,
+    /// Height of the picture the camera renders itself, logical px (a tile's, or `size.y`).
+    pub viewport_h: f32,
 }
 
 /// The operator's view, for pointing at icons: the one window's, or with a wall the console's
@@ -37,12 +43,16 @@ impl Default for OverlayView {
             focus: [0.0, 0.0],
             px_scale: 1.0,
             text_scale: 1.0,
+            origin: Vec2::ZERO,
+            viewport_h: 0.0,
         }
     }
 }
 
 impl OverlayView {
-    /// Screen position (logical px, origin top left) of a scene point, if in front of the camera.
+    /// Position on the view (logical px, origin top left; on a wall of several machines, on the
+    /// whole canvas: [`OverlayView::origin`] shifts it to this tile) of a scene point, if in
+    /// front of the camera.
     pub fn to_screen(&self, p: Vec3) -> Option<Vec2> {
         let c = self.clip_from_world * p.extend(1.0);
         if c.w <= 1e-3 {
@@ -71,27 +81,45 @@ pub fn scene_of(local: [f64; 2], y: f32) -> Vec3 {
     Vec3::new(local[0] as f32, y, -local[1] as f32)
 }
 
-/// The overlay view a camera gives, scaled by these (icon, text) factors.
+/// The overlay view a camera gives, scaled by these (icon, text) factors. A tile of a wall of
+/// several machines gives the whole canvas's view (its projection, size and scale), with the
+/// tile's corner as the origin.
 fn view_of(
     camera: &Camera,
+    projection: &Projection,
     transform: &GlobalTransform,
     orbit: &OrbitCamera,
     scale: (f32, f32),
+    tile: Option<&crate::wall::TileView>,
 ) -> Option<OverlayView> {
-    let size = camera.logical_viewport_size()?;
-    let height = crate::ui::fonts::ui_scale_for_height(camera.physical_viewport_size()?.y as f32);
+    let own = camera.logical_viewport_size()?;
+    let (size, origin, clip_from_view, physical_h) = match (tile, projection) {
+        (Some(t), Projection::Perspective(p)) if camera.sub_camera_view.is_some() => {
+            let mut whole = p.clone();
+            whole.aspect_ratio = t.canvas.x / t.canvas.y.max(1.0);
+            let scale_factor = camera.target_scaling_factor().unwrap_or(1.0);
+            (t.canvas, t.origin, whole.get_clip_from_view(), t.canvas.y * scale_factor)
+        }
+        _ => (own, Vec2::ZERO, camera.clip_from_view(), camera.physical_viewport_size()?.y as f32),
+    };
+    let height = crate::ui::fonts::ui_scale_for_height(physical_h);
     Some(OverlayView {
-        clip_from_world: camera.clip_from_view() * transform.to_matrix().inverse(),
+        clip_from_world: clip_from_view * transform.to_matrix().inverse(),
         size,
         distance_m: orbit.distance_m,
         focus: [f64::from(orbit.focus.x), -f64::from(orbit.focus.z)],
         px_scale: height * scale.0,
         text_scale: height * scale.1,
+        origin,
+        viewport_h: own.y,
     })
 }
 
-type ViewCameras<'w, 's> =
-    Query<'w, 's, (Ref<'static, Camera>, Ref<'static, GlobalTransform>, Has<OrbitCamera>, Has<OperatorCamera>)>;
+type ViewCameras<'w, 's> = Query<
+    'w,
+    's,
+    (Ref<'static, Camera>, &'static Projection, Ref<'static, GlobalTransform>, Has<OrbitCamera>, Has<OperatorCamera>),
+>;
 
 /// The overlays' view from the orbit camera (the wall's, with its preset), and the operator's
 /// for picking, when a camera, its projection or the preset changed.
@@ -99,29 +127,31 @@ pub(super) fn update_view(
     cams: ViewCameras,
     orbit: Query<&OrbitCamera>,
     wall: Option<Res<crate::wall::Wall>>,
+    tile: Option<Res<crate::wall::TileView>>,
     mut view: ResMut<OverlayView>,
     mut pick: ResMut<PickView>,
 ) {
     let Ok(orbit) = orbit.single() else { return };
-    let wall_changed = wall.as_ref().is_some_and(|w| w.is_changed());
+    let wall_changed = wall.as_ref().is_some_and(|w| w.is_changed()) || tile.as_ref().is_some_and(|t| t.is_changed());
+    let tile = tile.as_deref();
     let preset = wall.as_ref().map_or((1.0, 1.0), |w| (w.preset.icon_scale, w.preset.text_scale));
-    if !wall_changed && !cams.iter().any(|(c, t, ..)| c.is_changed() || t.is_changed()) {
+    if !wall_changed && !cams.iter().any(|(c, _, t, ..)| c.is_changed() || t.is_changed()) {
         return;
     }
     let mut operator = None;
-    for (camera, transform, is_orbit, is_operator) in &cams {
-        if is_orbit && let Some(next) = view_of(&camera, &transform, orbit, preset) {
+    for (camera, projection, transform, is_orbit, is_operator) in &cams {
+        if is_orbit && let Some(next) = view_of(&camera, projection, &transform, orbit, preset, tile) {
             view.set_if_neq(next);
         }
         if is_operator {
-            operator = view_of(&camera, &transform, orbit, preset);
+            operator = view_of(&camera, projection, &transform, orbit, preset, None);
         }
     }
     if let Some(mut next) = operator {
         // Icons are sized for the wall's height and drawn on the operator's view in proportion
         // to its own (the shaders' `fit`): the pick radius follows them.
         if view.size.y > 0.0 {
-            next.px_scale = view.px_scale * next.size.y / view.size.y;
+            next.px_scale = view.px_scale * next.size.y / view.viewport_h.max(1.0);
         }
         pick.set_if_neq(PickView(next));
     }

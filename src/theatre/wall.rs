@@ -44,10 +44,13 @@ fn draw_presentation(
     view_rect: Res<ViewRect>,
     trend: Res<crate::heartbeat::IndexTrend>,
     wall: Option<Res<crate::wall::Wall>>,
+    tile: Option<Res<crate::wall::TileView>>,
 ) -> Result {
     let Some(p) = &theatre.playing else { return Ok(()) };
     let ctx = map.ctx()?;
-    let view = view_rect.0.intersect(ctx.viewport_rect());
+    // A tile of a wall of several machines lays the cards out on the whole canvas (mostly
+    // beyond its own edges); one window keeps them inside it.
+    let view = if tile.is_some() { view_rect.0 } else { view_rect.0.intersect(ctx.viewport_rect()) };
     if !view.is_positive() {
         return Ok(());
     }
@@ -82,6 +85,7 @@ pub fn presentation_ui(
         .order(egui::Order::Tooltip)
         .fixed_pos(view.min + egui::vec2(margin, margin))
         .interactable(false)
+        .constrain(false)
         .show(ctx, |ui| {
             card(accent).show(ui, |ui| {
                 ui.horizontal(|ui| {
@@ -152,6 +156,7 @@ pub fn presentation_ui(
             .order(egui::Order::Tooltip)
             .fixed_pos(pos)
             .interactable(false)
+            .constrain(false)
             .show(ctx, |ui| {
                 card(accent).show(ui, |ui| {
                     ui.set_width(chart_w - 32.0);
@@ -181,6 +186,7 @@ pub fn presentation_ui(
         .pivot(egui::Align2::LEFT_BOTTOM)
         .fixed_pos(egui::pos2(view.min.x + margin, view.max.y - margin - 8.0 * s))
         .interactable(false)
+        .constrain(false)
         .show(ctx, |ui| {
             card(accent).show(ui, |ui| {
                 ui.set_width(narr_w);
@@ -197,6 +203,7 @@ pub fn presentation_ui(
             .pivot(egui::Align2::LEFT_BOTTOM)
             .fixed_pos(egui::pos2(view.min.x + margin, narration.response.rect.min.y - margin * 0.6))
             .interactable(false)
+            .constrain(false)
             .show(ctx, |ui| {
                 card(accent2).show(ui, |ui| {
                     ui.set_width(narr_w * 0.8);

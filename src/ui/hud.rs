@@ -39,15 +39,18 @@ fn draw_hud(
     mut cams: Query<(&mut OrbitCamera, &Projection, &Camera)>,
     cursor: Res<GroundCursor>,
     view_rect: Res<super::panel::ViewRect>,
+    overlay: Res<crate::overlays::OverlayView>,
 ) -> Result {
     let lang = settings.lang();
     let ctx = map.ctx()?;
     let Ok((mut orbit, projection, camera)) = cams.single_mut() else {
         return Ok(());
     };
+    // The whole view's height (a wall of several machines: the canvas's, not this tile's).
     let Some(viewport) = camera.logical_viewport_size() else {
         return Ok(());
     };
+    let view_h = if overlay.size.y > 0.0 { overlay.size.y } else { viewport.y };
     // A wall keeps its HUD inside the safe-area margin; one window uses all of it.
     let on_wall = map.on_wall();
     let area = if on_wall { view_rect.0 } else { ctx.content_rect() };
@@ -64,6 +67,7 @@ fn draw_hud(
     };
     let clicked = egui::Area::new("compass".into())
         .fixed_pos(compass_at)
+        .constrain(false)
         .show(&ctx, |ui| {
             let (rect, response) = ui.allocate_exact_size(egui::vec2(72.0, 72.0), egui::Sense::click());
             let painter = ui.painter();
@@ -113,13 +117,14 @@ fn draw_hud(
         Projection::Perspective(p) => p.fov,
         _ => std::f32::consts::FRAC_PI_4,
     };
-    let view_h_px = (viewport.y / zoom).max(1.0);
+    let view_h_px = (view_h / zoom).max(1.0);
     let m_per_px = 2.0 * f64::from(orbit.distance_m) * f64::from((fov * 0.5).tan()) / f64::from(view_h_px);
     let len_m = nice_length_m(m_per_px * 160.0);
     let len_px = (len_m / m_per_px) as f32;
-    egui::Area::new("scale_bar".into()).fixed_pos(egui::pos2(area.right() - len_px - 24.0, area.bottom() - 58.0)).show(
-        &ctx,
-        |ui| {
+    egui::Area::new("scale_bar".into())
+        .constrain(false)
+        .fixed_pos(egui::pos2(area.right() - len_px - 24.0, area.bottom() - 58.0))
+        .show(&ctx, |ui| {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(len_px + 8.0, 34.0), egui::Sense::hover());
             let painter = ui.painter();
             // A dark plate under the bar and its figure: white on the day style's light ground
@@ -142,8 +147,7 @@ fn draw_hud(
                 egui::FontId::proportional(13.0),
                 egui::Color32::WHITE,
             );
-        },
-    );
+        });
 
     // Cursor lon/lat, bottom right above the scale bar (a wall has no cursor: the console shows it).
     if let Some(ll) = cursor.lonlat.filter(|_| !on_wall) {

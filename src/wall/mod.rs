@@ -6,12 +6,20 @@
 //!
 //! What is drawn over the map goes through [`crate::ui::MapUi`] in [`crate::ui::MapPass`]: on
 //! the wall's own egui context here, on the one window's otherwise.
+//!
+//! A wall of several machines: each renders one tile of one canvas ([`tile`]), one of them leads
+//! and the others follow it frame by frame ([`sync`]).
+
+pub mod sync;
+pub mod tile;
+
+pub use tile::TileView;
 
 use bevy::prelude::*;
 use bevy::window::{Monitor, MonitorSelection, PrimaryMonitor, WindowMode, WindowPosition, WindowResolution};
 use bevy_egui::EguiContext;
 use twinhall_core::config::Lang;
-use twinhall_core::wall::{MonitorChoice, WallConfig, WallPreset};
+use twinhall_core::wall::{MonitorChoice, Tiling, WallConfig, WallPreset};
 
 use crate::Settings;
 use crate::ui::fonts::ui_scale_for_height;
@@ -26,10 +34,15 @@ pub struct WallCamera;
 pub struct Wall {
     pub window: Entity,
     pub preset: WallPreset,
+    /// This machine's tile of a wall of several (one tile on a wall of one machine).
+    pub tiling: Tiling,
+    /// A console window beside the wall (not on a follower, which shows only its tile).
+    pub console: bool,
 }
 
 impl Wall {
-    /// The zoom of the wall's egui context: the height's scale times the preset's text scale.
+    /// The zoom of the wall's egui context: the scale for the whole wall's height (the canvas's,
+    /// on a wall of several machines) times the preset's text scale.
     pub fn zoom(&self, physical_height: u32) -> f32 {
         ui_scale_for_height(physical_height as f32) * self.preset.text_scale
     }
@@ -41,7 +54,8 @@ impl Wall {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, (place_on_monitor, scale_and_margin).chain().run_if(resource_exists::<Wall>));
+    app.add_systems(Update, (place_on_monitor, scale_and_margin).chain().run_if(resource_exists::<Wall>))
+        .add_plugins((tile::plugin, sync::plugin));
 }
 
 /// The wall's egui context takes no input: nobody points at the wall, and a pointer that last
@@ -72,6 +86,7 @@ pub fn no_input() -> bevy_egui::EguiContextSettings {
 /// window of the configured size.
 pub fn open(commands: &mut Commands, config: &WallConfig) -> Result<Wall> {
     let preset = config.resolved().map_err(|m| format!("wall.preset: {m}"))?;
+    let tiling = config.tiling().map_err(|(f, m)| format!("{f}: {m}"))?;
     // Full screen is set once the monitors are listed (`place_on_monitor`).
     let mode = WindowMode::Windowed;
     let window = commands
@@ -96,7 +111,41 @@ pub fn open(commands: &mut Commands, config: &WallConfig) -> Result<Wall> {
         preset.icon_scale,
         preset.safe_margin_px
     );
-    Ok(Wall { window, preset })
+    Ok(Wall { window, preset, tiling, console: true })
+}
+
+/// A follower's wall: its one window (the primary, made as the wall by [`window_of`]).
+pub fn adopt(window: Entity, config: &WallConfig) -> Result<Wall> {
+    let preset = config.resolved().map_err(|m| format!("wall.preset: {m}"))?;
+    let tiling = config.tiling().map_err(|(f, m)| format!("{f}: {m}"))?;
+    info!(
+        "wall: following {} as tile {},{} of {}x{} with preset {} (text x{}, icons x{}, margin {} px)",
+        crate::settings::redact_url(&config.leader),
+        tiling.col,
+        tiling.row,
+        tiling.cols,
+        tiling.rows,
+        preset.id,
+        preset.text_scale,
+        preset.icon_scale,
+        preset.safe_margin_px
+    );
+    Ok(Wall { window, preset, tiling, console: false })
+}
+
+/// The window a follower opens: its tile of the wall, with no cursor (full screen once the
+/// monitors are listed, as a wall beside a console).
+pub fn window_of(config: &WallConfig) -> (Window, bevy::window::CursorOptions) {
+    (
+        Window {
+            title: format!("twinhall · 大屏 tile {}", config.tile.trim()),
+            resolution: WindowResolution::new(config.width, config.height).with_scale_factor_override(1.0),
+            mode: WindowMode::Windowed,
+            decorations: !config.fullscreen,
+            ..default()
+        },
+        bevy::window::CursorOptions { visible: false, ..default() },
+    )
 }
 
 /// Once the system has listed its monitors, a full-screen wall takes the one it was given
@@ -157,22 +206,31 @@ fn place_on_monitor(
 
 /// The wall's egui zoom from its height and the preset, and the view rectangle its overlays
 /// keep to: the window inside the safe-area margin.
+///
+/// On a wall of several machines both are the whole canvas's: the zoom for its height, and the
+/// rectangle where the canvas lies in this tile's coordinates (mostly beyond its edges).
 fn scale_and_margin(
     wall: Res<Wall>,
     windows: Query<&Window>,
+    tile: Option<Res<TileView>>,
     mut cams: Query<&mut EguiContext, With<WallCamera>>,
     mut view_rect: ResMut<ViewRect>,
 ) {
     let Ok(window) = windows.get(wall.window) else { return };
-    let zoom = wall.zoom(window.physical_height());
+    let scale = window.scale_factor();
+    let (origin, size) = match tile.as_deref() {
+        Some(t) => (t.origin * scale, t.canvas * scale),
+        None => (Vec2::ZERO, Vec2::new(window.physical_width() as f32, window.physical_height() as f32)),
+    };
+    let zoom = wall.zoom(size.y.round() as u32);
     if let Ok(mut ctx) = cams.single_mut()
         && ctx.get_mut().zoom_factor() != zoom
     {
         ctx.get_mut().set_zoom_factor(zoom);
     }
     let margin = wall.preset.safe_margin_px as f32 / zoom;
-    let size = bevy_egui::egui::vec2(window.physical_width() as f32, window.physical_height() as f32) / zoom;
-    let rect = bevy_egui::egui::Rect::from_min_size(bevy_egui::egui::Pos2::ZERO, size).shrink(margin);
+    let min = bevy_egui::egui::pos2(-origin.x, -origin.y) / zoom;
+    let rect = bevy_egui::egui::Rect::from_min_size(min, bevy_egui::egui::vec2(size.x, size.y) / zoom).shrink(margin);
     if view_rect.0 != rect {
         view_rect.0 = rect;
     }

@@ -4,6 +4,10 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command};
+use std::time::Instant;
+
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,6 +20,96 @@ pub fn xvfb_run() -> PathBuf {
     std::env::var_os("PATH")
         .and_then(|path| path.to_str()?.split(':').map(|d| Path::new(d).join("xvfb-run")).find(|p| p.is_file()))
         .expect("xvfb-run is not installed: run `bash .ci/setup` (Debian package xvfb) to render these tests")
+}
+
+/// A free port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// A running app, killed with its Xvfb (its whole process group) when dropped.
+pub struct Wall(pub Child);
+
+impl Drop for Wall {
+    fn drop(&mut self) {
+        // xvfb-run leads its own process group: end the wall and the X server with it.
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.0.id())]).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// The control API of a running wall, as a tablet or a script calls it.
+pub struct Api {
+    rt: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    pub fn new(port: u16, token: &str) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(90)).build().expect("client");
+        Self { rt, http, base: format!("http://127.0.0.1:{port}"), token: token.to_owned() }
+    }
+
+    pub fn send(&self, method: &str, path: &str, body: Option<&str>, token: Option<&str>) -> (u16, Vec<u8>) {
+        let url = format!("{}{path}", self.base);
+        let mut req = if method == "GET" { self.http.get(url) } else { self.http.post(url) };
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b.to_owned());
+        }
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        self.rt.block_on(async {
+            match req.send().await {
+                Ok(r) => (r.status().as_u16(), r.bytes().await.map(|b| b.to_vec()).unwrap_or_default()),
+                Err(_) => (0, Vec::new()),
+            }
+        })
+    }
+
+    pub fn json(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        let (s, b) = self.send(method, path, body, Some(&self.token.clone()));
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+
+    pub fn screenshot(&self) -> image::RgbImage {
+        let (s, png) = self.send("GET", "/v1/screenshot.png", None, Some(&self.token));
+        assert_eq!(s, 200, "{}", String::from_utf8_lossy(&png));
+        image::load_from_memory_with_format(&png, image::ImageFormat::Png).expect("a PNG").to_rgb8()
+    }
+
+    /// Polls `what` until it gives something, or fails naming it.
+    pub fn wait<T>(&self, what: &str, secs: u64, dir: &Path, f: impl FnMut(&Self) -> Option<T>) -> T {
+        self.wait_log(what, secs, dir, "wall.log", f)
+    }
+
+    /// [`Api::wait`], with the log of the app to show (a file in `dir`) named.
+    pub fn wait_log<T>(
+        &self,
+        what: &str,
+        secs: u64,
+        dir: &Path,
+        log_name: &str,
+        mut f: impl FnMut(&Self) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(t) = f(self) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(dir.join(log_name)).unwrap_or_default();
+                let tail: String =
+                    log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                panic!("{what}: not within {secs} s; the wall's log ends:\n{tail}");
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
 }
 
 /// A PNG tile of one colour.

@@ -47,6 +47,8 @@ pub mod sse;
 mod status;
 /// Camera stills, size-checked from their header before decoding.
 pub mod still;
+/// The link between the machines of one wall: leader and followers, frame by frame.
+pub mod sync;
 /// The worker task: snapshot, stream, resume, reload.
 mod worker;
 

@@ -113,6 +113,139 @@ pub struct WallConfig {
     pub text_scale: f32,
     pub icon_scale: f32,
     pub safe_margin_px: u32,
+    /// A wall of several machines: the grid of tiles, `COLSxROWS` (`1x1`: one machine).
+    pub grid: String,
+    /// This machine's tile in the grid, `COL,ROW` from 0 (left to right, top to bottom).
+    pub tile: String,
+    /// Pixels hidden behind the bezels between two tiles, across and down: the picture jumps
+    /// them, so a line crossing a seam stays straight.
+    pub bezel_px: [u32; 2],
+    /// Lead the other machines of the wall: listen for followers at this address
+    /// (`127.0.0.1:8791`); beyond loopback only with `sync_token`.
+    pub lead: String,
+    /// Follow a leader at this address (`host:8791`): this machine shows only its tile, with
+    /// the leader's camera, selection, briefing and feed.
+    pub leader: String,
+    /// Shared secret the followers present to the leader (env `TWINHALL_SYNC_TOKEN`).
+    pub sync_token: String,
+}
+
+/// What goes from the leader of a wall of several machines to each follower, one
+/// length-delimited JSON message per frame of the TCP stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum SyncMessage {
+    /// A follower's first message: the shared secret, and which tile it shows (for the log).
+    Hello { token: String, tile: String },
+    /// The leader's whole feed state, first thing after a follower joins (and whenever the
+    /// leader itself reloaded one).
+    Snapshot(Box<crate::protocol::Snapshot>),
+    /// A batch the leader applied, in the order it applied them.
+    Batch(Box<crate::protocol::Batch>),
+    /// The incident history the leader loaded for the defence hub's baselines and heat map
+    /// (a follower asks no backend of its own).
+    History(Box<crate::protocol::IncidentHistory>),
+    /// The governance index's history the leader loaded for the heartbeat hub's trend (and the
+    /// theatre's charts of it).
+    IndexHistory(Box<crate::protocol::IndexHistory>),
+    /// The moment the leader renders, sent every frame after the data it needs.
+    Frame(Box<SyncFrame>),
+}
+
+/// One frame of the leader: what its followers render.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncFrame {
+    /// The leader's frame number.
+    pub frame: u64,
+    /// The leader's clock when it sent the frame, ms since the Unix epoch.
+    pub sent_ms: i64,
+    /// The leader's animation clock for this frame (Bevy's `Time`, seconds): followers draw
+    /// pulses, flows and moving units at this moment, not at their own.
+    pub clock_s: f64,
+    /// The orbit camera: focus (scene x, y, z), distance (m), pitch and heading (radians).
+    pub camera: [f32; 6],
+    /// The selected entity: kind and id.
+    pub selected: Option<(crate::protocol::EntityKind, String)>,
+    /// The action hub's incident in focus, and the radius of its surroundings (m).
+    pub focused: Option<(String, f64)>,
+    /// The briefing playing: theme id and step (from 0).
+    pub theatre: Option<(String, usize)>,
+    /// Every layer, as the leader shows them.
+    pub layers: crate::theatre::Layers,
+    /// The feed's sequence number the leader has applied (0 before its first snapshot).
+    pub feed_seq: u64,
+    /// The leader's labels when they changed (and now and then): followers whose canvas is the
+    /// leader's view paint these rather than lay out their own, so that every tile shows the
+    /// same ones (the declutter keeps what it showed before, and each machine's past differs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<SyncLabels>,
+}
+
+/// Labels as the leader laid them out, on its view.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncLabels {
+    /// The view they were laid out on (logical px): the canvas, when the leader shows it whole.
+    pub view: [f32; 2],
+    pub font_px: f32,
+    /// Box (min x, min y, max x, max y), text, kind.
+    pub labels: Vec<([f32; 4], String, crate::protocol::EntityKind)>,
+    /// Cluster counts: where, and the count's text.
+    pub badges: Vec<([f32; 2], String)>,
+}
+
+/// Where one machine's tile sits on a wall of several: the grid, the tile, the bezels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Tiling {
+    pub cols: u32,
+    pub rows: u32,
+    pub col: u32,
+    pub row: u32,
+    /// Pixels behind the bezels between tiles, across and down.
+    pub bezel: [u32; 2],
+}
+
+impl Tiling {
+    /// One machine, one tile.
+    pub const SINGLE: Tiling = Tiling { cols: 1, rows: 1, col: 0, row: 0, bezel: [0, 0] };
+
+    /// `COLSxROWS` and `COL,ROW`.
+    pub fn parse(grid: &str, tile: &str, bezel: [u32; 2]) -> Result<Self, (&'static str, String)> {
+        let grid_s = if grid.trim().is_empty() { "1x1" } else { grid.trim() };
+        let tile_s = if tile.trim().is_empty() { "0,0" } else { tile.trim() };
+        let (cols, rows) = grid_s
+            .split_once(['x', 'X'])
+            .and_then(|(c, r)| Some((c.trim().parse::<u32>().ok()?, r.trim().parse::<u32>().ok()?)))
+            .filter(|&(c, r)| (1..=16).contains(&c) && (1..=16).contains(&r))
+            .ok_or(("wall.grid", format!("`{grid_s}` is not COLSxROWS with 1 to 16 of each, e.g. 4x2")))?;
+        let (col, row) = tile_s
+            .split_once(',')
+            .and_then(|(c, r)| Some((c.trim().parse::<u32>().ok()?, r.trim().parse::<u32>().ok()?)))
+            .ok_or(("wall.tile", format!("`{tile_s}` is not COL,ROW counted from 0, e.g. 1,0")))?;
+        if col >= cols || row >= rows {
+            return Err((
+                "wall.tile",
+                format!("tile {col},{row} is outside the {cols}x{rows} grid (columns 0..{cols}, rows 0..{rows})"),
+            ));
+        }
+        if bezel[0] > 2000 || bezel[1] > 2000 {
+            return Err(("wall.bezel_px", format!("must be 0..=2000 each, got {bezel:?}")));
+        }
+        Ok(Self { cols, rows, col, row, bezel })
+    }
+
+    pub fn is_single(&self) -> bool {
+        self.cols * self.rows == 1
+    }
+
+    /// The whole wall's picture for tiles of `tile` pixels: the tiles and the bezels between.
+    pub fn canvas(&self, tile: [u32; 2]) -> [u32; 2] {
+        [self.cols * tile[0] + (self.cols - 1) * self.bezel[0], self.rows * tile[1] + (self.rows - 1) * self.bezel[1]]
+    }
+
+    /// This tile's top-left corner on the canvas.
+    pub fn offset(&self, tile: [u32; 2]) -> [u32; 2] {
+        [self.col * (tile[0] + self.bezel[0]), self.row * (tile[1] + self.bezel[1])]
+    }
 }
 
 impl Default for WallConfig {
@@ -127,6 +260,12 @@ impl Default for WallConfig {
             text_scale: 0.0,
             icon_scale: 0.0,
             safe_margin_px: 0,
+            grid: "1x1".into(),
+            tile: "0,0".into(),
+            bezel_px: [0, 0],
+            lead: String::new(),
+            leader: String::new(),
+            sync_token: String::new(),
         }
     }
 }
@@ -147,8 +286,66 @@ impl WallConfig {
         Ok(p)
     }
 
+    /// The tiling of a wall of several machines (one tile when `grid` is `1x1`).
+    pub fn tiling(&self) -> Result<Tiling, (&'static str, String)> {
+        Tiling::parse(&self.grid, &self.tile, self.bezel_px)
+    }
+
+    /// This machine follows a leader: it shows only its tile.
+    pub fn follows(&self) -> bool {
+        !self.leader.trim().is_empty()
+    }
+
+    /// The address a leader listens on for its followers.
+    pub fn lead_addr(&self) -> Result<Option<std::net::SocketAddr>, String> {
+        let s = self.lead.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse().map(Some).map_err(|_| format!("`{s}` is not an IP:port to listen on, e.g. 127.0.0.1:8791"))
+    }
+
     /// What is wrong with the section, as (field, message).
     pub fn problem(&self) -> Option<(&'static str, String)> {
+        match self.tiling() {
+            Err(e) => return Some(e),
+            Ok(t) if !t.is_single() && !self.enabled && !self.follows() => {
+                return Some((
+                    "wall.grid",
+                    "a tile of a wall of several machines is shown by this machine's wall (--wall) \
+                     or as a follower (--leader ADDR)"
+                        .into(),
+                ));
+            }
+            Ok(_) => {}
+        }
+        match self.lead_addr() {
+            Err(m) => return Some(("wall.lead", m)),
+            Ok(Some(addr)) if !addr.ip().is_loopback() && self.sync_token.is_empty() => {
+                return Some((
+                    "wall.lead",
+                    format!(
+                        "{addr} is reachable from other machines: set wall.sync_token (or TWINHALL_SYNC_TOKEN) so \
+                         only the wall's followers get its picture and data"
+                    ),
+                ));
+            }
+            Ok(_) => {}
+        }
+        if self.follows() {
+            let l = self.leader.trim();
+            if !self.lead.trim().is_empty() {
+                return Some((
+                    "wall.leader",
+                    "a machine either leads (wall.lead) or follows (wall.leader), not both".into(),
+                ));
+            }
+            let port_ok =
+                l.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0));
+            if !port_ok {
+                return Some(("wall.leader", format!("`{l}` is not host:port, e.g. 10.0.0.5:8791")));
+            }
+        }
         if let Err(m) = preset(&self.preset) {
             return Some(("wall.preset", m));
         }
@@ -206,5 +403,42 @@ mod tests {
         assert_eq!(MonitorChoice::parse("Primary"), MonitorChoice::Primary);
         assert_eq!(MonitorChoice::parse(" 1 "), MonitorChoice::Index(1));
         assert_eq!(MonitorChoice::parse("DP-2"), MonitorChoice::Name("DP-2".into()));
+    }
+
+    #[test]
+    fn tiles_and_bezels_make_one_canvas() {
+        let t = Tiling::parse("3x2", "2,1", [40, 30]).expect("good");
+        // Three 1920-wide tiles and two bezels of 40 px across; two 1080 tiles and one 30 down.
+        assert_eq!(t.canvas([1920, 1080]), [3 * 1920 + 2 * 40, 2 * 1080 + 30]);
+        assert_eq!(t.offset([1920, 1080]), [2 * (1920 + 40), 1080 + 30]);
+        // The last tile ends exactly at the canvas's corner.
+        let [cw, ch] = t.canvas([1920, 1080]);
+        let [ox, oy] = t.offset([1920, 1080]);
+        assert_eq!((ox + 1920, oy + 1080), (cw, ch));
+        assert!(Tiling::parse("", "", [0, 0]).expect("defaults").is_single());
+        let e = Tiling::parse("2x1", "2,0", [0, 0]).expect_err("outside");
+        assert_eq!(e.0, "wall.tile");
+        assert!(e.1.contains("2,0") && e.1.contains("2x1"), "{}", e.1);
+        assert_eq!(Tiling::parse("0x1", "0,0", [0, 0]).map_err(|e| e.0), Err("wall.grid"));
+        assert_eq!(Tiling::parse("2x1", "a", [0, 0]).map_err(|e| e.0), Err("wall.tile"));
+        assert_eq!(Tiling::parse("2x1", "0,0", [5000, 0]).map_err(|e| e.0), Err("wall.bezel_px"));
+    }
+
+    #[test]
+    fn leading_and_following_are_checked() {
+        let lead = WallConfig { lead: "0.0.0.0:8791".into(), ..Default::default() };
+        assert!(lead.problem().is_some_and(|(f, m)| f == "wall.lead" && m.contains("sync_token")));
+        let lead = WallConfig { sync_token: "s".into(), ..lead };
+        assert_eq!(lead.problem(), None);
+        let bad = WallConfig { lead: "here".into(), ..Default::default() };
+        assert_eq!(bad.problem().map(|p| p.0), Some("wall.lead"));
+        let both = WallConfig { lead: "127.0.0.1:1".into(), leader: "127.0.0.1:2".into(), ..Default::default() };
+        assert_eq!(both.problem().map(|p| p.0), Some("wall.leader"));
+        let lonely = WallConfig { grid: "2x1".into(), tile: "1,0".into(), ..Default::default() };
+        assert_eq!(lonely.problem().map(|p| p.0), Some("wall.grid"));
+        let follower = WallConfig { leader: "wall-a:8791".into(), ..Default::default() };
+        assert!(follower.follows() && follower.problem().is_none());
+        let bad = WallConfig { leader: "wall-a".into(), ..Default::default() };
+        assert!(bad.problem().is_some_and(|(f, m)| f == "wall.leader" && m.contains("wall-a")));
     }
 }

@@ -7,7 +7,14 @@ use twinhall_core::protocol::EntityKind;
 use crate::overlays::labels::LabelLayout;
 use crate::ui::panel::ViewRect;
 
-pub(super) fn paint_labels(mut map: crate::ui::MapUi, layout: Res<LabelLayout>, view_rect: Res<ViewRect>) -> Result {
+/// Labels are laid out on the whole view; a tile of a wall of several machines paints them
+/// shifted by its corner ([`OverlayView::origin`]), so one crossing a seam goes on next door.
+pub(super) fn paint_labels(
+    mut map: crate::ui::MapUi,
+    layout: Res<LabelLayout>,
+    view_rect: Res<ViewRect>,
+    view: Res<crate::overlays::OverlayView>,
+) -> Result {
     let ctx = map.ctx()?;
     if layout.labels.is_empty() && layout.badges.is_empty() {
         return Ok(());
@@ -17,9 +24,12 @@ pub(super) fn paint_labels(mut map: crate::ui::MapUi, layout: Res<LabelLayout>, 
         .layer_painter(egui::LayerId::new(egui::Order::Background, "overlay_labels".into()))
         .with_clip_rect(view_rect.0);
     let font = egui::FontId::proportional(layout.font_px / zoom);
+    let o = view.origin;
     for l in &layout.labels {
-        let r =
-            egui::Rect::from_min_max(egui::pos2(l.rect[0], l.rect[1]) / zoom, egui::pos2(l.rect[2], l.rect[3]) / zoom);
+        let r = egui::Rect::from_min_max(
+            egui::pos2(l.rect[0] - o.x, l.rect[1] - o.y) / zoom,
+            egui::pos2(l.rect[2] - o.x, l.rect[3] - o.y) / zoom,
+        );
         // A label the side panel or a window edge would cut is left out, not shown in part.
         if !view_rect.0.contains_rect(r) {
             continue;
@@ -42,7 +52,7 @@ pub(super) fn paint_labels(mut map: crate::ui::MapUi, layout: Res<LabelLayout>, 
     }
     let badge_font = egui::FontId::proportional(layout.font_px * 0.85 / zoom);
     for (p, count) in &layout.badges {
-        let at = egui::pos2(p.x, p.y) / zoom;
+        let at = egui::pos2(p.x - o.x, p.y - o.y) / zoom;
         if !view_rect.0.shrink(8.0).contains(at) {
             continue;
         }

@@ -288,7 +288,7 @@ impl TryFrom<RawTarget> for Target {
 }
 
 /// Layers a step turns on (`true`) or off (`false`); a layer left out stays as it was.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layers {
     pub incidents: Option<bool>,

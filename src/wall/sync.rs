@@ -1,0 +1,458 @@
+//! A wall of several machines, kept in step: the leader (`--lead ADDR`) sends every frame its
+//! camera, selection, briefing step and layers, after the feed's batches it applied that frame;
+//! a follower (`--leader ADDR`) takes its feed from the leader alone and renders the leader's
+//! moment on its tile. A follower whose leader goes silent keeps the last frame, says so in a
+//! small corner of its tile, and rejoins by itself when the leader is back (from a new snapshot).
+
+use std::time::{Duration, Instant};
+
+use bevy::diagnostic::FrameCount;
+use bevy::prelude::*;
+use bevy_egui::egui;
+use crossbeam_channel::bounded;
+use twinhall_client::sync::{FollowEvent, SyncClient, SyncServer, encode};
+use twinhall_core::config::Lang;
+use twinhall_core::protocol::{IncidentHistory, IndexHistory, now_ms};
+use twinhall_core::theatre::Layers;
+use twinhall_core::wall::{SyncFrame, SyncLabels, SyncMessage};
+
+use crate::camera::{Flight, OrbitCamera};
+use crate::city::LayerVisibility;
+use crate::defence::DefenceView;
+use crate::feed::{FeedApplied, FeedData, FeedForward, FeedLink, FeedStatus};
+use crate::hub::HubState;
+use crate::overlays::{FeedRef, Label, LabelLayout, OverlayLayers, OverlayView, Selection};
+use crate::theatre::{Theatre, TheatreCommand, Tour};
+use crate::{AppSystems, Settings};
+
+/// A follower with no frame for this long (or four times the longest of the leader's last eight
+/// frame times, when it renders slower than that) says its leader is silent.
+pub const SILENT_AFTER: Duration = Duration::from_secs(2);
+
+/// The leader's end of the wall's link.
+#[derive(Resource)]
+pub struct Lead {
+    pub server: SyncServer,
+    /// What the leader loaded besides the feed (the incident and index histories), encoded:
+    /// sent to every follower when it arrives, and to each that joins later.
+    extras: Vec<Extra>,
+    /// The labels last sent.
+    labels: Option<SyncLabels>,
+}
+
+struct Extra {
+    kind: &'static str,
+    msg: twinhall_client::sync::Message,
+    sent: bool,
+}
+
+impl Lead {
+    /// Something loaded once that followers need too, replacing the last of its kind.
+    pub fn keep(&mut self, kind: &'static str, msg: &SyncMessage) {
+        self.extras.retain(|e| e.kind != kind);
+        self.extras.push(Extra { kind, msg: encode(msg), sent: false });
+    }
+}
+
+/// A follower's end: the link, and the last frame the leader sent.
+#[derive(Resource)]
+pub struct Follow {
+    client: SyncClient,
+    pub leader: String,
+    pub connected: bool,
+    pub last: Option<Box<SyncFrame>>,
+    /// When the last frame came.
+    pub at: Option<Instant>,
+    /// The leader's frame last applied here.
+    applied: Option<u64>,
+    /// The leader's labels, last sent.
+    labels: Option<SyncLabels>,
+    /// This tile paints the leader's labels (its canvas is the leader's view) and lays out none.
+    pub leader_labels: bool,
+    /// The last times between the leader's frames, newest last (at most eight).
+    gaps: std::collections::VecDeque<Duration>,
+    /// The leader's incident history, for the defence hub (`defence::history` takes it), and
+    /// its index history, for the heartbeat hub (`heartbeat::trend`).
+    history_tx: crossbeam_channel::Sender<Result<IncidentHistory, String>>,
+    pub history: crossbeam_channel::Receiver<Result<IncidentHistory, String>>,
+    index_history_tx: crossbeam_channel::Sender<Result<IndexHistory, String>>,
+    pub index_history: crossbeam_channel::Receiver<Result<IndexHistory, String>>,
+}
+
+impl Follow {
+    /// Something to show: a frame from the leader and its feed's first snapshot.
+    pub fn ready(&self, data: &FeedData) -> bool {
+        self.last.is_some() && data.synced
+    }
+
+    /// The leader's silence, when there is one to show.
+    pub fn silence(&self) -> Option<Duration> {
+        let after = SILENT_AFTER.max(self.gaps.iter().max().copied().unwrap_or_default() * 4);
+        match self.at {
+            _ if !self.connected => Some(self.at.map_or(Duration::ZERO, |t| t.elapsed())),
+            Some(t) if t.elapsed() > after => Some(t.elapsed()),
+            None => Some(Duration::ZERO),
+            _ => None,
+        }
+    }
+
+    /// The corner note while the leader is silent.
+    pub fn note(&self, lang: Lang) -> Option<String> {
+        let silent = self.silence()?;
+        Some(match (&self.last, self.connected) {
+            (None, _) => format!("{} {}", lang.tr("等待主控", "waiting for the leader"), self.leader),
+            (Some(f), _) => format!(
+                "{} {} {} · {} #{}",
+                lang.tr("主控", "leader silent"),
+                silent.as_secs(),
+                lang.tr("秒无画面", "s"),
+                lang.tr("保持最后一帧", "holding frame"),
+                f.frame
+            ),
+        })
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, (start_lead, start_follow))
+        .add_systems(First, follow_clock.run_if(resource_exists::<Follow>).after(bevy::time::TimeSystems))
+        .add_systems(Last, lead_frame.run_if(resource_exists::<Lead>))
+        .add_systems(
+            Update,
+            follow_frame.run_if(resource_exists::<Follow>).after(AppSystems::UpdateCamera).before(AppSystems::Capture),
+        )
+        .add_systems(crate::ui::MapPass, silence_note.run_if(resource_exists::<Follow>));
+}
+
+fn start_lead(mut commands: Commands, settings: Res<Settings>) {
+    let wall = &settings.config.wall;
+    let addr = match wall.lead_addr() {
+        Ok(Some(a)) => a,
+        Ok(None) => return,
+        Err(m) => {
+            error!("wall.lead: {m}; not leading");
+            return;
+        }
+    };
+    match SyncServer::start(addr, wall.sync_token.clone()) {
+        Ok(server) => {
+            commands.insert_resource(FeedForward::default());
+            commands.insert_resource(Lead { server, extras: Vec::new(), labels: None });
+        }
+        // The wall goes on alone: its followers keep waiting, each saying so.
+        Err(e) => error!("wall.lead: cannot listen on {addr}: {e}; this wall runs without its followers"),
+    }
+}
+
+fn start_follow(mut commands: Commands, settings: Res<Settings>, mut status: ResMut<FeedStatus>) {
+    let wall = &settings.config.wall;
+    if !wall.follows() {
+        return;
+    }
+    let leader = wall.leader.trim().to_owned();
+    let (tx, events) = bounded(64);
+    let (history_tx, history) = bounded(1);
+    let (index_history_tx, index_history) = bounded(1);
+    let client = SyncClient::start(leader.clone(), wall.sync_token.clone(), wall.tile.trim().to_owned(), tx);
+    commands.insert_resource(FeedLink { events, client: None });
+    let lang = settings.lang();
+    status.target = format!("{} {leader}", lang.tr("主控", "leader"));
+    status.embedded = false;
+    commands.insert_resource(Follow {
+        client,
+        leader,
+        connected: false,
+        last: None,
+        at: None,
+        applied: None,
+        labels: None,
+        leader_labels: false,
+        gaps: Default::default(),
+        history_tx,
+        history,
+        index_history_tx,
+        index_history,
+    });
+}
+
+/// The layers as the leader shows them, every one named.
+fn layers_now(world: &World) -> Layers {
+    let mut l = Layers::default();
+    if let Some(o) = world.get_resource::<OverlayLayers>() {
+        l.incidents = Some(o.incidents);
+        l.units = Some(o.units);
+        l.cameras = Some(o.cameras);
+        l.cones = Some(o.cones);
+        l.facilities = Some(o.facilities);
+        l.depots = Some(o.depots);
+        l.sensors = Some(o.sensors);
+        l.areas = Some(o.areas);
+        l.labels = Some(o.labels);
+        l.area_level = Some(o.area_level);
+    }
+    if let Some(c) = world.get_resource::<LayerVisibility>() {
+        (l.buildings, l.roads, l.railways, l.water, l.green) =
+            (Some(c.buildings), Some(c.roads), Some(c.railways), Some(c.water), Some(c.green));
+    }
+    if let Some(d) = world.get_resource::<DefenceView>() {
+        (l.heat, l.key_grids) = (Some(d.heat), Some(d.key_grids));
+    }
+    l
+}
+
+/// The leader's frame as its followers need it.
+fn frame_now(world: &mut World, labels: Option<SyncLabels>) -> Option<SyncFrame> {
+    let mut q = world.query::<&OrbitCamera>();
+    let o = *q.iter(world).next()?;
+    let selected = world.get_resource::<Selection>().and_then(|s| s.selected.clone()).map(|r| (r.kind, r.id));
+    let theatre =
+        world.get_resource::<Theatre>().and_then(|t| t.playing.as_ref().map(|p| (p.briefing.theme.id.clone(), p.step)));
+    let focused = world.get_resource::<HubState>().and_then(|h| h.focused.clone().map(|id| (id, h.radius_m)));
+    Some(SyncFrame {
+        frame: u64::from(world.get_resource::<FrameCount>().map_or(0, |f| f.0)),
+        sent_ms: now_ms(),
+        clock_s: world.get_resource::<Time>().map_or(0.0, |t| t.elapsed_secs_f64()),
+        camera: [o.focus.x, o.focus.y, o.focus.z, o.distance_m, o.pitch, o.heading],
+        selected,
+        focused,
+        theatre,
+        layers: layers_now(world),
+        feed_seq: world.get_resource::<FeedData>().map_or(0, |d| d.seq),
+        labels,
+    })
+}
+
+/// Every frame, last: what the store applied goes on, then new followers get a snapshot of the
+/// store as it now is, then every follower gets the frame.
+fn lead_frame(world: &mut World) {
+    let Some(lead) = world.get_resource::<Lead>() else { return };
+    let joined = lead.server.joined();
+    let joined_any = !joined.is_empty();
+    let followers = lead.server.followers();
+    let (applied, lost) = world
+        .get_resource_mut::<FeedForward>()
+        .map(|mut f| (std::mem::take(&mut f.applied), std::mem::take(&mut f.lost)))
+        .unwrap_or_default();
+    if followers == 0 {
+        return;
+    }
+    let lead = world.resource::<Lead>();
+    for change in &applied {
+        let msg = match change {
+            FeedApplied::Snapshot(s) => SyncMessage::Snapshot(Box::new((**s).clone())),
+            FeedApplied::Batch(b) => SyncMessage::Batch(Box::new((**b).clone())),
+        };
+        lead.server.broadcast(&encode(&msg));
+    }
+    let data = world.resource::<FeedData>();
+    let snapshot = || encode(&SyncMessage::Snapshot(Box::new(data.to_snapshot(now_ms()))));
+    if lost && data.synced {
+        // Changes were dropped before they went on: everyone starts again from the store.
+        lead.server.broadcast(&snapshot());
+    }
+    for extra in lead.extras.iter().filter(|e| !e.sent) {
+        lead.server.broadcast(&extra.msg);
+    }
+    for (id, _tile) in joined {
+        let first = data.synced.then(snapshot).into_iter().chain(lead.extras.iter().map(|e| e.msg.clone()));
+        lead.server.send_first(id, first);
+    }
+    if let Some(mut lead) = world.get_resource_mut::<Lead>() {
+        for e in &mut lead.extras {
+            e.sent = true;
+        }
+    }
+    // The labels go when they changed, to a follower that just joined, and once a second.
+    let labels = labels_now(world);
+    let frame_no = world.get_resource::<FrameCount>().map_or(0, |f| f.0);
+    let send_labels = {
+        let lead = world.resource::<Lead>();
+        lead.labels != labels || joined_any || frame_no.is_multiple_of(60)
+    };
+    if send_labels {
+        world.resource_mut::<Lead>().labels.clone_from(&labels);
+    }
+    if let Some(frame) = frame_now(world, labels.filter(|_| send_labels)) {
+        world.resource::<Lead>().server.broadcast(&encode(&SyncMessage::Frame(Box::new(frame))));
+    }
+}
+
+/// The leader's label layout, as it goes on the wire.
+fn labels_now(world: &World) -> Option<SyncLabels> {
+    let layout = world.get_resource::<LabelLayout>()?;
+    let view = world.get_resource::<OverlayView>()?;
+    Some(SyncLabels {
+        view: view.size.to_array(),
+        font_px: layout.font_px,
+        labels: layout.labels.iter().map(|l| (l.rect, l.text.clone(), l.kind)).collect(),
+        badges: layout.badges.iter().map(|(p, t)| (p.to_array(), t.clone())).collect(),
+    })
+}
+
+/// A follower paints the leader's labels when it lays out on the same view (its canvas is the
+/// leader's, at the same text size); otherwise it lays out its own.
+fn take_labels(world: &mut World) {
+    let Some(follow) = world.get_resource::<Follow>() else { return };
+    let Some(l) = follow.labels.clone() else { return };
+    let Some((size, text_scale)) = world.get_resource::<OverlayView>().map(|v| (v.size, v.text_scale)) else { return };
+    let font_px = 14.0 * text_scale;
+    let same = (size - Vec2::from(l.view)).abs().max_element() < 0.5 && (font_px - l.font_px).abs() < 0.01;
+    if follow.leader_labels != same {
+        world.resource_mut::<Follow>().leader_labels = same;
+        if !same {
+            info!(
+                "wall: the leader lays out labels on {:?} px, this tile's canvas is {:?}: laying out its own",
+                l.view, size
+            );
+        }
+    }
+    if !same {
+        return;
+    }
+    let next = LabelLayout {
+        labels: l.labels.into_iter().map(|(rect, text, kind)| Label { rect, text, kind }).collect(),
+        badges: l.badges.into_iter().map(|(p, t)| (Vec2::from(p), t)).collect(),
+        font_px: l.font_px,
+    };
+    if let Some(mut out) = world.get_resource_mut::<LabelLayout>() {
+        out.set_if_neq(next);
+    }
+}
+
+/// A follower takes what came from its leader and shows the newest frame: the camera (set
+/// here, after this frame's own camera systems, with any flight or tour of its own removed),
+/// the selection, the briefing's step (without autoplay of its own) and the layers.
+fn follow_frame(world: &mut World) {
+    let Some(mut follow) = world.get_resource_mut::<Follow>() else { return };
+    let events: Vec<FollowEvent> = follow.client.events.try_iter().collect();
+    for ev in events {
+        match ev {
+            FollowEvent::Joined => {
+                follow.connected = true;
+                follow.at = None;
+                follow.gaps.clear();
+            }
+            FollowEvent::Lost(_) => follow.connected = false,
+            // Kept until the defence hub takes it; a second one (after a rejoin) is the same.
+            FollowEvent::History(h) => {
+                let _ = follow.history_tx.try_send(Ok(*h));
+            }
+            FollowEvent::IndexHistory(h) => {
+                let _ = follow.index_history_tx.try_send(Ok(*h));
+            }
+            FollowEvent::Frame(f) => {
+                let now = Instant::now();
+                // Gaps while connected only: a rejoin's wait is no frame time.
+                if let Some(at) = follow.at.filter(|_| follow.connected) {
+                    if follow.gaps.len() == 8 {
+                        follow.gaps.pop_front();
+                    }
+                    let gap = now.duration_since(at).min(Duration::from_secs(10));
+                    follow.gaps.push_back(gap);
+                }
+                follow.last = Some(f);
+                follow.at = Some(now);
+            }
+        }
+    }
+    let Some(frame) = follow.last.clone() else { return };
+    if follow.applied == Some(frame.frame) {
+        return;
+    }
+    follow.applied = Some(frame.frame);
+    if frame.labels.is_some() {
+        follow.labels.clone_from(&frame.labels);
+    }
+    let [x, y, z, distance_m, pitch, heading] = frame.camera;
+    let orbit = OrbitCamera { focus: Vec3::new(x, y, z), distance_m, pitch, heading };
+    let mut cams = world.query::<(Entity, &mut OrbitCamera, &mut Transform)>();
+    let mut moving = Vec::new();
+    for (entity, mut o, mut t) in cams.iter_mut(world) {
+        if *o != orbit {
+            *o = orbit;
+            *t = orbit.transform();
+        }
+        moving.push(entity);
+    }
+    for entity in moving {
+        world.entity_mut(entity).remove::<(Flight, Tour)>();
+    }
+    if let Some(mut s) = world.get_resource_mut::<Selection>() {
+        let next = frame.selected.clone().map(|(kind, id)| FeedRef { kind, id });
+        if s.selected != next {
+            s.selected = next;
+        }
+    }
+    // The hub's focus (its ring, routes and ranked units are worked out here from the same
+    // data), without a flight of its own: the camera is the leader's.
+    if let Some(mut h) = world.get_resource_mut::<HubState>() {
+        let (id, radius) = frame.focused.clone().map_or((None, h.radius_m), |(id, r)| (Some(id), r));
+        if h.focused != id || h.radius_m != radius {
+            h.focused = id;
+            h.radius_m = radius;
+        }
+    }
+    let here = world
+        .get_resource::<Theatre>()
+        .and_then(|t| t.playing.as_ref().map(|p| (p.briefing.theme.id.clone(), p.step, p.autoplay)));
+    match (&frame.theatre, here) {
+        (Some((theme, step)), Some((t, s, _))) if (theme, *step) != (&t, s) => {
+            world.write_message(TheatreCommand::Start { theme: theme.clone(), step: *step });
+        }
+        (Some((theme, step)), None) => {
+            world.write_message(TheatreCommand::Start { theme: theme.clone(), step: *step });
+        }
+        (None, Some(_)) => {
+            world.write_message(TheatreCommand::Stop);
+        }
+        _ => {}
+    }
+    // The leader's steps advance; a follower's own autoplay would race it.
+    if let Some(mut t) = world.get_resource_mut::<Theatre>()
+        && let Some(p) = t.playing.as_mut().filter(|p| p.autoplay)
+    {
+        p.autoplay = false;
+    }
+    crate::control::switch_layers(world, &frame.layers);
+    take_labels(world);
+}
+
+/// A follower's frame is the leader's moment: its `Time` is the leader's clock of the newest
+/// frame (it stands still while the leader is silent), so rings pulse, routes flow and units
+/// move in step across the seams. Its own clock goes on underneath (`Time<Real>`, `Time<Virtual>`).
+fn follow_clock(follow: Res<Follow>, mut time: ResMut<Time>, mut clock: Local<Option<Time>>) {
+    let Some(frame) = &follow.last else { return };
+    let target = Duration::from_secs_f64(frame.clock_s.max(0.0));
+    let t = clock.get_or_insert_with(Time::default);
+    if target < t.elapsed() {
+        // The leader started again: its clock with it.
+        *t = Time::default();
+    }
+    t.advance_to(target);
+    *time = *t;
+}
+
+/// The follower's corner note while its leader is silent (it keeps the last frame).
+fn silence_note(mut map: crate::ui::MapUi, follow: Res<Follow>, settings: Res<Settings>) -> Result {
+    let Some(note) = follow.note(settings.lang()) else { return Ok(()) };
+    let ctx = map.ctx()?;
+    let at = ctx.content_rect().min + egui::vec2(12.0, 12.0);
+    egui::Area::new("wall_silence".into()).order(egui::Order::Tooltip).fixed_pos(at).interactable(false).show(
+        &ctx,
+        |ui| {
+            egui::Frame::new()
+                .fill(egui::Color32::from_rgb(40, 8, 8))
+                .stroke(egui::Stroke::new(1.0, egui::Color32::from_rgb(255, 90, 70)))
+                .corner_radius(4.0)
+                .inner_margin(egui::Margin::symmetric(8, 4))
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                        ui.painter().circle_filled(dot.center(), 5.0, egui::Color32::from_rgb(255, 70, 60));
+                        ui.label(egui::RichText::new(note).size(12.0).color(egui::Color32::WHITE));
+                    });
+                });
+        },
+    );
+    Ok(())
+}
