@@ -8,32 +8,14 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use twinhall_core::sim::{SimConfig, Simulation};
+use twinhall_core::sim::SimConfig;
 
 const W: u32 = 960;
 const H: u32 = 540;
 
 /// A reference backend with `token` on a port of its own; lives as long as the runtime.
 fn backend(token: &str, dir: &Path) -> (tokio::runtime::Runtime, String) {
-    let city = twinhall_core::load::load_source(
-        &twinhall_core::config::CitySource::parse("embedded:helsinki").expect("source"),
-        &twinhall_core::config::CityConfig::default(),
-    )
-    .expect("the demo city");
-    let sim = Simulation::new(&city, SimConfig { units: 30, ..SimConfig::default() });
-    let config = twinhall_feed::ServerConfig {
-        token: token.into(),
-        tick: Duration::from_millis(500),
-        history: 100,
-        orders_path: dir.join("orders.jsonl"),
-        record: None,
-    };
-    let shared = twinhall_feed::shared(twinhall_feed::Source::Sim(Box::new(sim)), config).expect("state");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    rt.spawn(twinhall_feed::serve(listener, shared));
-    (rt, url)
+    support::backend(SimConfig { units: 30, ..SimConfig::default() }, token, Duration::from_millis(500), dir)
 }
 
 fn render(xvfb: &Path, out: &Path, url: &str, token: &str) -> (image::RgbImage, String) {

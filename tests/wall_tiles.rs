@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::{Api, Wall, free_port};
-use twinhall_core::sim::{SimConfig, Simulation};
+use twinhall_core::sim::SimConfig;
 
 const TOKEN: &str = "tiles-token-3";
 /// Each tile, and the canvas of two of them side by side.
@@ -28,31 +28,19 @@ const PIXEL_TOL: u8 = 48;
 const SHARE_TOL: f64 = 0.01;
 
 /// The reference backend on loopback, sending its snapshot and then no batch for an hour; lives
-/// as long as the runtime.
+/// as long as the runtime. No incident open and no sensor to warn about: nothing pulses and no
+/// unit is under way.
 fn still_backend(dir: &Path) -> (tokio::runtime::Runtime, String) {
-    let city = twinhall_core::load::load_source(
-        &twinhall_core::config::CitySource::parse("embedded:helsinki").expect("source"),
-        &twinhall_core::config::CityConfig::default(),
-    )
-    .expect("the demo city");
-    // No incident open and no sensor to warn about: nothing pulses and no unit is under way.
-    let sim = Simulation::new(
-        &city,
-        SimConfig { incidents: 0, incidents_per_minute: 0.0, sensors: 0, ..SimConfig::default() },
-    );
-    let config = twinhall_feed::ServerConfig {
-        token: String::new(),
-        tick: Duration::from_secs(3600),
-        history: 100,
-        orders_path: dir.join("orders.jsonl"),
-        record: None,
-    };
-    let shared = twinhall_feed::shared(twinhall_feed::Source::Sim(Box::new(sim)), config).expect("state");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    rt.spawn(twinhall_feed::serve(listener, shared));
-    (rt, url)
+    let sim = SimConfig { incidents: 0, incidents_per_minute: 0.0, sensors: 0, ..SimConfig::default() };
+    support::backend(sim, "", Duration::from_secs(3600), dir)
+}
+
+/// The two tiles side by side.
+fn stitch(left: &image::RgbImage, right: &image::RgbImage) -> image::RgbImage {
+    let mut out = image::RgbImage::new(CANVAS.0, CANVAS.1);
+    image::imageops::replace(&mut out, left, 0, 0);
+    image::imageops::replace(&mut out, right, i64::from(TILE.0), 0);
+    out
 }
 
 /// One Xvfb display for every instance, stopped when dropped.
@@ -238,9 +226,7 @@ fn two_followers_render_the_leaders_canvas_in_tiles_and_one_rejoins_after_a_rest
         d_left * 100.0,
         d_right * 100.0
     );
-    let mut stitched = image::RgbImage::new(CANVAS.0, CANVAS.1);
-    image::imageops::replace(&mut stitched, &left, 0, 0);
-    image::imageops::replace(&mut stitched, &right, i64::from(TILE.0), 0);
+    let stitched = stitch(&left, &right);
     whole.save(dir.join("leader-1.png")).expect("save");
     stitched.save(dir.join("stitched-1.png")).expect("save");
     assert!(d_left < SHARE_TOL, "the left tile is not the left of the leader's canvas: {:.2}%", d_left * 100.0);
@@ -269,9 +255,7 @@ fn two_followers_render_the_leaders_canvas_in_tiles_and_one_rejoins_after_a_rest
         d_right * 100.0,
         d_old * 100.0
     );
-    let mut stitched = image::RgbImage::new(CANVAS.0, CANVAS.1);
-    image::imageops::replace(&mut stitched, &left, 0, 0);
-    image::imageops::replace(&mut stitched, &right, i64::from(TILE.0), 0);
+    let stitched = stitch(&left, &right);
     moved.save(dir.join("leader-2.png")).expect("save");
     stitched.save(dir.join("stitched-2.png")).expect("save");
     assert!(d_left < SHARE_TOL && d_right < SHARE_TOL, "the tiles do not match the leader's new view");

@@ -112,6 +112,35 @@ impl Api {
     }
 }
 
+/// The reference backend (in this process) for `sim` on a port of its own, with `token` and a
+/// batch every `tick`; lives as long as the runtime. Returns the runtime and the base URL.
+pub fn backend(
+    sim: twinhall_core::sim::SimConfig,
+    token: &str,
+    tick: Duration,
+    dir: &Path,
+) -> (tokio::runtime::Runtime, String) {
+    let city = twinhall_core::load::load_source(
+        &twinhall_core::config::CitySource::parse("embedded:helsinki").expect("source"),
+        &twinhall_core::config::CityConfig::default(),
+    )
+    .expect("the demo city");
+    let sim = twinhall_core::sim::Simulation::new(&city, sim);
+    let config = twinhall_feed::ServerConfig {
+        token: token.into(),
+        tick,
+        history: 100,
+        orders_path: dir.join("orders.jsonl"),
+        record: None,
+    };
+    let shared = twinhall_feed::shared(twinhall_feed::Source::Sim(Box::new(sim)), config).expect("state");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    rt.spawn(twinhall_feed::serve(listener, shared));
+    (rt, url)
+}
+
 /// A PNG tile of one colour.
 pub fn png(rgb: [u8; 3], size: u32) -> Vec<u8> {
     let img = image::RgbImage::from_pixel(size, size, image::Rgb(rgb));
