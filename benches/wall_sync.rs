@@ -29,6 +29,7 @@ fn frame(n: u64) -> SyncMessage {
         layers: Layers { incidents: on, units: on, cameras: on, cones: on, labels: on, ..Layers::default() },
         feed_seq: 1000 + n,
         labels: None,
+        alerts: None,
     }))
 }
 

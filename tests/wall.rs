@@ -48,6 +48,17 @@ fn panel_text(img: &image::RgbImage, (x0, x1, y0, y1): (f32, f32, f32, f32)) -> 
         .count()
 }
 
+/// Pixels of the compass's red north arrow (#ff5046) in a region (x0, y0, x1, y1).
+fn compass_north(img: &image::RgbImage, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> usize {
+    img.enumerate_pixels()
+        .filter(|(x, y, p)| {
+            (x0..x1).contains(x)
+                && (y0..y1).contains(y)
+                && p.0.iter().zip([255, 80, 70]).all(|(a, b)| (i32::from(*a) - b).abs() <= 12)
+        })
+        .count()
+}
+
 fn dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&dir).expect("dir");
@@ -77,6 +88,10 @@ fn the_wall_has_the_map_and_the_console_the_panels_at_every_size() {
         eprintln!("{w}x{h}: panel text pixels on the wall {on_wall}, on the console {on_console}");
         assert!(on_console > 3000 * (ch as usize / 720), "the console has no side panel: {on_console}");
         assert!(on_wall * 20 < on_console, "the wall shows panel text: {on_wall} vs {on_console}");
+        // The console's map has its own compass, top right: its red north arrow.
+        let north = compass_north(&console, (cw - 160, 0, cw, 160));
+        eprintln!("{w}x{h}: the console's compass arrow {north} pixels");
+        assert!(north > 60, "no compass on the console's map: {north} red pixels top right");
         // The city (lit building tops, blue to cyan) fills the wall's middle.
         let city = wall
             .enumerate_pixels()

@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::window::PrimaryWindow;
 use crossbeam_channel::Receiver;
 use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
@@ -157,8 +158,18 @@ fn handle(world: &mut World, Call { request, reply }: Call) {
         Request::Screenshot => {
             let mut reply = Some(reply);
             // The wall's picture when there is one, else the one window's.
-            let shot = match world.get_resource::<crate::wall::Wall>() {
-                Some(wall) => Screenshot::window(wall.window),
+            let shot = match world.get_resource::<crate::wall::Wall>().map(|w| w.window) {
+                // A wall window closed by hand has no picture to give: say so now rather than
+                // leave the client waiting for the server's timeout.
+                Some(window) if world.get::<Window>(window).is_none() => {
+                    let _ = reply.take().map(|r| r.send(Reply::Error(409, "the wall window is closed".into())));
+                    return;
+                }
+                Some(window) => Screenshot::window(window),
+                None if world.query_filtered::<(), With<PrimaryWindow>>().iter(world).next().is_none() => {
+                    let _ = reply.take().map(|r| r.send(Reply::Error(409, "the app has no window".into())));
+                    return;
+                }
                 None => Screenshot::primary_window(),
             };
             world.spawn(shot).observe(move |captured: On<ScreenshotCaptured>| {

@@ -290,3 +290,34 @@ fn a_slow_wall_answers_busy_or_late_but_never_hangs_the_client() {
     assert_eq!(state.0, 504, "{state:?}");
     assert!(state.1["error"].as_str().is_some_and(|e| e.contains("did not answer")), "{state:?}");
 }
+
+#[test]
+fn a_screenshot_with_no_window_to_take_it_from_is_refused_at_once() {
+    // Headless, the app has no window at all; then a wall whose window was closed by hand. Both
+    // answer 409 on the next frame instead of leaving the client to the server's timeout.
+    let mut app = control_app();
+    let shot = |app: &mut App| {
+        let (rt, c) = client();
+        let started = Instant::now();
+        let seen = drive(app, move |base| {
+            rt.block_on(call(&c, "GET", &format!("{base}/v1/screenshot.png"), None, Some(TOKEN)))
+        });
+        (seen, started.elapsed())
+    };
+    let (none, waited) = shot(&mut app);
+    assert_eq!(none.0, 409, "{none:?}");
+    assert!(none.1["error"].as_str().is_some_and(|e| e.contains("no window")), "{none:?}");
+    assert!(waited < Duration::from_secs(5), "answered at once, not at the timeout: {waited:?}");
+
+    let closed = app.world_mut().spawn_empty().id();
+    app.insert_resource(crate::wall::Wall {
+        window: closed,
+        preset: twinhall_core::wall::PRESETS[0],
+        tiling: twinhall_core::wall::Tiling::SINGLE,
+        console: true,
+    });
+    let (gone, waited) = shot(&mut app);
+    assert_eq!(gone.0, 409, "{gone:?}");
+    assert!(gone.1["error"].as_str().is_some_and(|e| e.contains("wall window is closed")), "{gone:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+}

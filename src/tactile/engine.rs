@@ -61,6 +61,24 @@ pub struct Tactile {
 }
 
 impl Tactile {
+    /// A book that shows another machine's alerts: empty until they come, with no journal.
+    pub fn mirror(evaluator: Evaluator) -> Self {
+        Self {
+            evaluator,
+            book: AlertBook::default(),
+            journal: None,
+            journal_error: None,
+            rules_error: None,
+            validated: true,
+            last_eval: None,
+            reporting: Vec::new(),
+            errors: HashMap::new(),
+            focus_when_seen: None,
+            muted: true,
+            feed_crs: "EPSG:4326".into(),
+        }
+    }
+
     /// Whether a report of this alert is waiting for its answer.
     pub fn is_reporting(&self, id: u64) -> bool {
         self.reporting.iter().any(|(a, _)| *a == id)
@@ -118,7 +136,14 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Startup, init_tactile)
         .add_systems(
             Update,
-            (attach_reporter, evaluate, act, poll_reports, focus_reported)
+            (
+                attach_reporter,
+                // A follower of a wall of several machines shows the leader's alerts.
+                evaluate.run_if(|s: Res<Settings>| !s.config.wall.follows()),
+                act,
+                poll_reports,
+                focus_reported,
+            )
                 .chain()
                 .in_set(crate::AppSystems::UpdateOverlays),
         );
@@ -164,6 +189,15 @@ fn init_tactile(mut commands: Commands, settings: Res<Settings>, city: Res<City>
         },
     };
     let origin = city.model.frame.origin();
+    if settings.config.wall.follows() {
+        // A follower of a wall of several machines draws the leader's alerts (wall::sync): it
+        // evaluates no rules and keeps no journal, which is the leader's. Nothing reads the
+        // store's changes here, so the store keeps no copies of them.
+        commands.remove_resource::<FeedTap>();
+        commands.insert_resource(TactileRules(rules.clone()));
+        commands.insert_resource(Tactile::mirror(Evaluator::new((*rules).clone(), origin)));
+        return;
+    }
     let path = crate::hub::journal_path(&settings);
     let (journal, journal_error) = match path.parent().map(std::fs::create_dir_all).transpose() {
         Err(e) => (None, Some(format!("{}: cannot create: {e}", path.display()))),
@@ -210,13 +244,13 @@ fn init_tactile(mut commands: Commands, settings: Res<Settings>, city: Res<City>
 
 /// Feeds the evaluator what the store applied, evaluates, and keeps what changed.
 fn evaluate(
-    mut tap: ResMut<FeedTap>,
+    tap: Option<ResMut<FeedTap>>,
     data: Res<FeedData>,
     tactile: Option<ResMut<Tactile>>,
     rules: Option<Res<TactileRules>>,
     mut opened: MessageWriter<AlertOpened>,
 ) {
-    let (Some(mut tactile), Some(rules)) = (tactile, rules) else { return };
+    let (Some(mut tap), Some(mut tactile), Some(rules)) = (tap, tactile, rules) else { return };
     let t = tactile.bypass_change_detection();
     let mut got = false;
     if std::mem::take(&mut tap.lost) {

@@ -1,5 +1,6 @@
 //! The map HUD over the 3D view: a compass that turns with the camera (click it to face north),
-//! a scale bar, and the lon/lat of the ground under the cursor.
+//! a scale bar, and the lon/lat of the ground under the cursor. Beside a wall, the console's map
+//! has its own compass, scale bar and cursor readout; the wall keeps its compass and scale bar.
 
 use bevy::camera::Projection;
 use bevy::prelude::*;
@@ -12,7 +13,9 @@ use crate::camera::{GroundCursor, OrbitCamera};
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(super::MapPass, draw_hud).add_systems(
         bevy_egui::EguiPrimaryContextPass,
-        console_cursor.after(super::panel::PanelSystems).run_if(resource_exists::<crate::wall::Wall>),
+        console_hud
+            .after(super::panel::PanelSystems)
+            .run_if(|wall: Option<Res<crate::wall::Wall>>| wall.is_some_and(|w| w.console)),
     );
 }
 
@@ -57,7 +60,6 @@ fn draw_hud(
     let zoom = ctx.zoom_factor();
 
     // Compass, top right of the view.
-    let heading = orbit.heading;
     // A wall keeps its right column for the theatre's charts: the compass goes bottom right,
     // beside the scale bar (which is at most about 200 points long).
     let compass_at = if on_wall {
@@ -65,10 +67,36 @@ fn draw_hud(
     } else {
         egui::pos2(area.right() - 86.0, area.top() + 12.0)
     };
-    let clicked = egui::Area::new("compass".into())
-        .fixed_pos(compass_at)
+    if compass(&ctx, "compass", compass_at, orbit.heading, lang) && orbit.heading != 0.0 {
+        orbit.heading = 0.0;
+    }
+
+    // Scale bar at the focus distance, bottom right.
+    let m_per_px = metres_per_point(&orbit, projection, view_h / zoom);
+    scale_bar(&ctx, "scale_bar", egui::pos2(area.right() - 24.0, area.bottom() - 58.0), m_per_px, lang);
+
+    // Cursor lon/lat, bottom right above the scale bar (a wall has no cursor: the console shows it).
+    if let Some(ll) = cursor.lonlat.filter(|_| !on_wall) {
+        cursor_readout(&ctx, egui::pos2(area.right() - 290.0, area.bottom() - 84.0), ll, lang);
+    }
+    Ok(())
+}
+
+/// Metres one point of the view spans at the focus distance, for a view `view_h_pt` points high.
+fn metres_per_point(orbit: &OrbitCamera, projection: &Projection, view_h_pt: f32) -> f64 {
+    let fov = match projection {
+        Projection::Perspective(p) => p.fov,
+        _ => std::f32::consts::FRAC_PI_4,
+    };
+    2.0 * f64::from(orbit.distance_m) * f64::from((fov * 0.5).tan()) / f64::from(view_h_pt.max(1.0))
+}
+
+/// A compass that turns with the camera's heading, its top left at `at`; true when clicked.
+fn compass(ctx: &egui::Context, id: &str, at: egui::Pos2, heading: f32, lang: Lang) -> bool {
+    egui::Area::new(egui::Id::new(id))
+        .fixed_pos(at)
         .constrain(false)
-        .show(&ctx, |ui| {
+        .show(ctx, |ui| {
             let (rect, response) = ui.allocate_exact_size(egui::vec2(72.0, 72.0), egui::Sense::click());
             let painter = ui.painter();
             let c = rect.center();
@@ -97,7 +125,7 @@ fn draw_hud(
                 egui::Color32::from_rgb(200, 210, 225),
                 egui::Stroke::NONE,
             ));
-            let n = c + rot(egui::vec2(0.0, -30.0)) * 1.0;
+            let n = c + rot(egui::vec2(0.0, -30.0));
             painter.text(
                 n,
                 egui::Align2::CENTER_CENTER,
@@ -107,24 +135,16 @@ fn draw_hud(
             );
             response.on_hover_text(lang.tr("点击朝北", "Click to face north")).clicked()
         })
-        .inner;
-    if clicked && orbit.heading != 0.0 {
-        orbit.heading = 0.0;
-    }
+        .inner
+}
 
-    // Scale bar at the focus distance, bottom right.
-    let fov = match projection {
-        Projection::Perspective(p) => p.fov,
-        _ => std::f32::consts::FRAC_PI_4,
-    };
-    let view_h_px = (view_h / zoom).max(1.0);
-    let m_per_px = 2.0 * f64::from(orbit.distance_m) * f64::from((fov * 0.5).tan()) / f64::from(view_h_px);
+/// A scale bar of a nice length about 160 points long, its right end at `right_top`'s x.
+fn scale_bar(ctx: &egui::Context, id: &str, right_top: egui::Pos2, m_per_px: f64, lang: Lang) {
     let len_m = nice_length_m(m_per_px * 160.0);
     let len_px = (len_m / m_per_px) as f32;
-    egui::Area::new("scale_bar".into())
-        .constrain(false)
-        .fixed_pos(egui::pos2(area.right() - len_px - 24.0, area.bottom() - 58.0))
-        .show(&ctx, |ui| {
+    egui::Area::new(egui::Id::new(id)).constrain(false).fixed_pos(egui::pos2(right_top.x - len_px, right_top.y)).show(
+        ctx,
+        |ui| {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(len_px + 8.0, 34.0), egui::Sense::hover());
             let painter = ui.painter();
             // A dark plate under the bar and its figure: white on the day style's light ground
@@ -147,13 +167,8 @@ fn draw_hud(
                 egui::FontId::proportional(13.0),
                 egui::Color32::WHITE,
             );
-        });
-
-    // Cursor lon/lat, bottom right above the scale bar (a wall has no cursor: the console shows it).
-    if let Some(ll) = cursor.lonlat.filter(|_| !on_wall) {
-        cursor_readout(&ctx, egui::pos2(area.right() - 290.0, area.bottom() - 84.0), ll, lang);
-    }
-    Ok(())
+        },
+    );
 }
 
 fn cursor_readout(ctx: &egui::Context, at: egui::Pos2, ll: twinhall_core::LonLat, lang: Lang) {
@@ -166,17 +181,34 @@ fn cursor_readout(ctx: &egui::Context, at: egui::Pos2, ll: twinhall_core::LonLat
     });
 }
 
-/// Beside a wall, the console's map shows the lon/lat under the cursor, bottom right of its view.
-fn console_cursor(
+/// Beside a wall, the console's map has its own compass (click it to face north: the wall turns
+/// too), scale bar, and the lon/lat under the cursor, in the console's map area.
+fn console_hud(
     mut contexts: bevy_egui::EguiContexts,
     settings: Res<Settings>,
     cursor: Res<GroundCursor>,
     console: Res<super::panel::ConsoleRect>,
+    mut orbits: Query<&mut OrbitCamera>,
+    mirror: Query<(&Projection, &Camera), With<crate::camera::MirrorView>>,
 ) -> Result {
-    let Some(ll) = cursor.lonlat else { return Ok(()) };
+    let lang = settings.lang();
     let ctx = contexts.ctx_mut()?.clone();
     let area = console.0.intersect(ctx.content_rect());
-    cursor_readout(&ctx, egui::pos2(area.right() - 290.0, area.bottom() - 40.0), ll, settings.lang());
+    if let (Ok(mut orbit), Ok((projection, camera))) = (orbits.single_mut(), mirror.single()) {
+        if compass(&ctx, "console_compass", egui::pos2(area.right() - 86.0, area.top() + 12.0), orbit.heading, lang)
+            && orbit.heading != 0.0
+        {
+            orbit.heading = 0.0;
+        }
+        if let Some(viewport) = camera.logical_viewport_size() {
+            let m_per_px = metres_per_point(&orbit, projection, viewport.y / ctx.zoom_factor());
+            let at = egui::pos2(area.right() - 24.0, area.bottom() - 58.0);
+            scale_bar(&ctx, "console_scale_bar", at, m_per_px, lang);
+        }
+    }
+    if let Some(ll) = cursor.lonlat {
+        cursor_readout(&ctx, egui::pos2(area.right() - 290.0, area.bottom() - 84.0), ll, lang);
+    }
     Ok(())
 }
 

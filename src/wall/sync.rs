@@ -3,6 +3,8 @@
 //! a follower (`--leader ADDR`) takes its feed from the leader alone and renders the leader's
 //! moment on its tile. A follower whose leader goes silent keeps the last frame, says so in a
 //! small corner of its tile, and rejoins by itself when the leader is back (from a new snapshot).
+//! The tactile hub's open alerts go with the frame when they change: a follower draws the
+//! leader's and evaluates no rules of its own.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +15,7 @@ use crossbeam_channel::bounded;
 use twinhall_client::sync::{FollowEvent, SyncClient, SyncServer, encode};
 use twinhall_core::config::Lang;
 use twinhall_core::protocol::{IncidentHistory, IndexHistory, now_ms};
+use twinhall_core::rules::{Alert, AlertBook};
 use twinhall_core::theatre::Layers;
 use twinhall_core::wall::{SyncFrame, SyncLabels, SyncMessage};
 
@@ -22,6 +25,7 @@ use crate::defence::DefenceView;
 use crate::feed::{FeedApplied, FeedData, FeedForward, FeedLink, FeedStatus};
 use crate::hub::HubState;
 use crate::overlays::{FeedRef, Label, LabelLayout, OverlayLayers, OverlayView, Selection};
+use crate::tactile::Tactile;
 use crate::theatre::{Theatre, TheatreCommand, Tour};
 use crate::{AppSystems, Settings};
 
@@ -38,6 +42,8 @@ pub struct Lead {
     extras: Vec<Extra>,
     /// The labels last sent.
     labels: Option<SyncLabels>,
+    /// The open alerts last sent.
+    alerts: Option<Vec<Alert>>,
 }
 
 struct Extra {
@@ -67,6 +73,8 @@ pub struct Follow {
     applied: Option<u64>,
     /// The leader's labels, last sent.
     labels: Option<SyncLabels>,
+    /// The leader's open alerts, come and not yet put in this machine's book.
+    alerts: Option<Vec<Alert>>,
     /// This tile paints the leader's labels (its canvas is the leader's view) and lays out none.
     pub leader_labels: bool,
     /// The last times between the leader's frames, newest last (at most eight).
@@ -137,7 +145,7 @@ fn start_lead(mut commands: Commands, settings: Res<Settings>) {
     match SyncServer::start(addr, wall.sync_token.clone()) {
         Ok(server) => {
             commands.insert_resource(FeedForward::default());
-            commands.insert_resource(Lead { server, extras: Vec::new(), labels: None });
+            commands.insert_resource(Lead { server, extras: Vec::new(), labels: None, alerts: None });
         }
         // The wall goes on alone: its followers keep waiting, each saying so.
         Err(e) => error!("wall.lead: cannot listen on {addr}: {e}; this wall runs without its followers"),
@@ -166,6 +174,7 @@ fn start_follow(mut commands: Commands, settings: Res<Settings>, mut status: Res
         at: None,
         applied: None,
         labels: None,
+        alerts: None,
         leader_labels: false,
         gaps: Default::default(),
         history_tx,
@@ -201,7 +210,7 @@ fn layers_now(world: &World) -> Layers {
 }
 
 /// The leader's frame as its followers need it.
-fn frame_now(world: &mut World, labels: Option<SyncLabels>) -> Option<SyncFrame> {
+fn frame_now(world: &mut World, labels: Option<SyncLabels>, alerts: Option<Vec<Alert>>) -> Option<SyncFrame> {
     let mut q = world.query::<&OrbitCamera>();
     let o = *q.iter(world).next()?;
     let selected = world.get_resource::<Selection>().and_then(|s| s.selected.clone()).map(|r| (r.kind, r.id));
@@ -219,6 +228,7 @@ fn frame_now(world: &mut World, labels: Option<SyncLabels>) -> Option<SyncFrame>
         layers: layers_now(world),
         feed_seq: world.get_resource::<FeedData>().map_or(0, |d| d.seq),
         labels,
+        alerts,
     })
 }
 
@@ -272,9 +282,26 @@ fn lead_frame(world: &mut World) {
     if send_labels {
         world.resource_mut::<Lead>().labels.clone_from(&labels);
     }
-    if let Some(frame) = frame_now(world, labels.filter(|_| send_labels)) {
+    // The open alerts go when the book changed and to a follower that just joined.
+    let alerts = if world.is_resource_changed::<Tactile>() || joined_any {
+        let open = open_alerts(world);
+        let lead = world.resource::<Lead>();
+        (lead.alerts != open || joined_any).then_some(open).flatten()
+    } else {
+        None
+    };
+    if alerts.is_some() {
+        world.resource_mut::<Lead>().alerts.clone_from(&alerts);
+    }
+    if let Some(frame) = frame_now(world, labels.filter(|_| send_labels), alerts) {
         world.resource::<Lead>().server.broadcast(&encode(&SyncMessage::Frame(Box::new(frame))));
     }
+}
+
+/// The tactile hub's open alerts, oldest first.
+fn open_alerts(world: &World) -> Option<Vec<Alert>> {
+    let tactile = world.get_resource::<Tactile>()?;
+    Some(tactile.book.all().iter().filter(|a| a.is_open()).cloned().collect())
 }
 
 /// The leader's label layout, as it goes on the wire.
@@ -340,7 +367,15 @@ fn follow_frame(world: &mut World) {
             FollowEvent::IndexHistory(h) => {
                 let _ = follow.index_history_tx.try_send(Ok(*h));
             }
-            FollowEvent::Frame(f) => {
+            FollowEvent::Frame(mut f) => {
+                // Several frames can come between two of this machine's: what only some of
+                // them carry is kept from each, not just from the newest.
+                if let Some(l) = f.labels.take() {
+                    follow.labels = Some(l);
+                }
+                if let Some(a) = f.alerts.take() {
+                    follow.alerts = Some(a);
+                }
                 let now = Instant::now();
                 // Gaps while connected only: a rejoin's wait is no frame time.
                 if let Some(at) = follow.at.filter(|_| follow.connected) {
@@ -360,8 +395,11 @@ fn follow_frame(world: &mut World) {
         return;
     }
     follow.applied = Some(frame.frame);
-    if frame.labels.is_some() {
-        follow.labels.clone_from(&frame.labels);
+    let alerts = follow.alerts.take();
+    if let Some(alerts) = alerts
+        && let Some(mut tactile) = world.get_resource_mut::<Tactile>()
+    {
+        tactile.book = AlertBook::from_alerts(alerts);
     }
     let [x, y, z, distance_m, pitch, heading] = frame.camera;
     let orbit = OrbitCamera { focus: Vec3::new(x, y, z), distance_m, pitch, heading };
@@ -455,4 +493,90 @@ fn silence_note(mut map: crate::ui::MapUi, follow: Res<Follow>, settings: Res<Se
         },
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! A leader and a follower headless, over the real link on loopback: the follower's alert
+    //! book is the leader's open alerts, also after the leader's officer closes one.
+
+    use twinhall_core::rules::{Edge, Evaluator, Rules};
+
+    use super::*;
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a port")
+    }
+
+    fn app(wall: impl FnOnce(&mut twinhall_core::wall::WallConfig)) -> App {
+        let mut app = crate::test_support::city_app();
+        wall(&mut app.world_mut().resource_mut::<Settings>().config.wall);
+        let origin = app.world().resource::<crate::city::City>().model.frame.origin();
+        let rules = Rules::shipped().expect("the shipped rules");
+        app.insert_resource(FeedStatus {
+            state: twinhall_client::LinkState::Connecting,
+            target: String::new(),
+            embedded: false,
+            last_data: None,
+            malformed: 0,
+            refused: 0,
+            no_source: None,
+        })
+        .insert_resource(Tactile::mirror(Evaluator::new(rules, origin)))
+        .add_plugins(super::plugin);
+        app.world_mut().spawn(OrbitCamera { focus: Vec3::ZERO, distance_m: 3000.0, pitch: 0.8, heading: 0.0 });
+        app
+    }
+
+    fn open_ids(app: &App) -> Vec<u64> {
+        app.world().resource::<Tactile>().book.all().iter().filter(|a| a.is_open()).map(|a| a.id).collect()
+    }
+
+    fn fire(app: &mut App, subject: &str, at: i64) -> u64 {
+        let rules = Rules::shipped().expect("the shipped rules");
+        let edge = Edge { rule: 0, subject: subject.into(), on: true, value: 3.0, lonlat: Some([114.06, 22.54]) };
+        let mut tactile = app.world_mut().resource_mut::<Tactile>();
+        tactile.book.apply(&rules, &[edge], at);
+        tactile.book.open_for(&format!("{}/{subject}", rules.rules[0].id)).map(|a| a.id).expect("opened")
+    }
+
+    fn until(leader: &mut App, follower: &mut App, what: &str, done: impl Fn(&App, &App) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done(leader, follower) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            leader.update();
+            follower.update();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_follower_shows_the_leaders_open_alerts_and_drops_the_closed_ones() {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let mut leader = app(|w| w.lead = addr.clone());
+        let first = fire(&mut leader, "S-1", 1_000);
+        let mut follower = app(|w| {
+            w.leader = addr.clone();
+            w.grid = "2x1".into();
+            w.tile = "1,0".into();
+        });
+        leader.update();
+        follower.update();
+        assert!(leader.world().get_resource::<Lead>().is_some(), "it leads");
+        assert!(follower.world().get_resource::<Follow>().is_some(), "it follows");
+
+        // On joining, the follower gets the alert that was open before it came.
+        until(&mut leader, &mut follower, "the first alert", |_, f| open_ids(f) == vec![first]);
+
+        // A second fires; the officer dismisses the first: the follower shows only the second.
+        let second = fire(&mut leader, "S-2", 2_000);
+        {
+            let mut tactile = leader.world_mut().resource_mut::<Tactile>();
+            tactile.book.acknowledge(first, "值班员", 2_100).expect("acknowledged");
+            tactile.book.dismiss(first, "误报", "值班员", 2_200).expect("dismissed");
+        }
+        until(&mut leader, &mut follower, "the change", |_, f| open_ids(f) == vec![second]);
+        let shown = follower.world().resource::<Tactile>().book.get(second).cloned();
+        assert_eq!(shown.as_ref(), leader.world().resource::<Tactile>().book.get(second), "the same alert");
+    }
 }

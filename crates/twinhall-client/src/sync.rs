@@ -392,6 +392,7 @@ mod tests {
             layers: Layers::default(),
             feed_seq: n,
             labels: None,
+            alerts: None,
         }))
     }
 

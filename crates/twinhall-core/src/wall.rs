@@ -179,6 +179,11 @@ pub struct SyncFrame {
     /// same ones (the declutter keeps what it showed before, and each machine's past differs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<SyncLabels>,
+    /// The tactile hub's open alerts when they changed (and to a follower that just joined):
+    /// followers draw these and evaluate no rules of their own, so an alert the duty officer
+    /// closes on the leader's console leaves every tile at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<Vec<crate::rules::Alert>>,
 }
 
 /// Labels as the leader laid them out, on its view.
