@@ -405,7 +405,8 @@ fn poll_reports(settings: Res<Settings>, tactile: Option<ResMut<Tactile>>) {
     if tactile.reporting.is_empty() {
         return;
     }
-    let t = &mut *tactile;
+    // Waiting is no change: what draws or sends the book looks again only when an answer came.
+    let t = tactile.bypass_change_detection();
     let mut answers = Vec::new();
     t.reporting.retain(|(id, rx)| match rx.try_recv() {
         Ok(answer) => {
@@ -418,6 +419,11 @@ fn poll_reports(settings: Res<Settings>, tactile: Option<ResMut<Tactile>>) {
             false
         }
     });
+    if answers.is_empty() {
+        return;
+    }
+    tactile.set_changed();
+    let t = tactile.bypass_change_detection();
     for (id, answer) in answers {
         match answer {
             Ok(incident) => {

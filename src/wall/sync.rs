@@ -279,22 +279,24 @@ fn lead_frame(world: &mut World) {
         let lead = world.resource::<Lead>();
         lead.labels != labels || joined_any || frame_no.is_multiple_of(60)
     };
-    if send_labels {
-        world.resource_mut::<Lead>().labels.clone_from(&labels);
-    }
-    // The open alerts go when the book changed and to a follower that just joined.
-    let alerts = if world.is_resource_changed::<Tactile>() || joined_any {
-        let open = open_alerts(world);
-        let lead = world.resource::<Lead>();
-        (lead.alerts != open || joined_any).then_some(open).flatten()
+    // The open alerts go when the book changed, and to a follower that just joined (an empty
+    // list when this machine has no tactile hub, so it shows none).
+    let alerts = if joined_any {
+        Some(open_alerts(world).unwrap_or_default())
+    } else if world.is_resource_changed::<Tactile>() {
+        open_alerts(world).filter(|open| world.resource::<Lead>().alerts.as_ref() != Some(open))
     } else {
         None
     };
-    if alerts.is_some() {
-        world.resource_mut::<Lead>().alerts.clone_from(&alerts);
+    // What went is kept as sent only once it went.
+    let Some(frame) = frame_now(world, labels.clone().filter(|_| send_labels), alerts.clone()) else { return };
+    let mut lead = world.resource_mut::<Lead>();
+    lead.server.broadcast(&encode(&SyncMessage::Frame(Box::new(frame))));
+    if send_labels {
+        lead.labels = labels;
     }
-    if let Some(frame) = frame_now(world, labels.filter(|_| send_labels), alerts) {
-        world.resource::<Lead>().server.broadcast(&encode(&SyncMessage::Frame(Box::new(frame))));
+    if alerts.is_some() {
+        lead.alerts = alerts;
     }
 }
 
