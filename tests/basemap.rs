@@ -111,6 +111,8 @@ fn tiles_show_on_the_ground_in_a_real_render() {
         .args(["--config", dir.join("tiles.toml").to_str().expect("utf8")])
         .args(["--screenshot", out.to_str().expect("utf8"), "--frames", "40"])
         .env("RUST_LOG", "warn")
+        // The journal (orders, alerts) goes beside the picture, not into the user's own.
+        .env("XDG_DATA_HOME", &dir)
         .output()
         .expect("runs");
     let log = String::from_utf8_lossy(&o.stderr);

@@ -26,6 +26,8 @@ fn render(xvfb: &Path, out: &Path, url: &str, token: &str) -> (image::RgbImage, 
         .args(["--feed", url])
         .env("TWINHALL_FEED_TOKEN", token)
         .env("RUST_LOG", "info")
+        // The journal (orders, alerts) goes beside the picture, not into the user's own.
+        .env("XDG_DATA_HOME", out.parent().expect("a folder"))
         .output()
         .expect("xvfb-run runs");
     let log = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
@@ -50,6 +52,8 @@ fn live_data_from_a_backend_and_a_wrong_token_shown_as_unauthorized_without_leak
     let (_rt, url) = backend(secret, &dir);
 
     let (live, log) = render(&xvfb, &dir.join("live.png"), &url, secret);
+    // The app's journal went beside the picture: a test leaves the user's own alone.
+    assert!(dir.join("twinhall").join("journal.sqlite").is_file(), "no journal in {}", dir.display());
     assert!(log.contains("following"), "{log}");
     assert!(!log.contains(secret), "the token is in the log:\n{log}");
     let live_red = banner_red(&live);

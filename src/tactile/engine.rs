@@ -14,7 +14,7 @@ use twinhall_client::outbox::SendError;
 use twinhall_core::LonLat;
 use twinhall_core::hub::journal::Journal;
 use twinhall_core::protocol::{Incident, IncidentReport, Millis, ReportSource, now_ms};
-use twinhall_core::rules::{Alert, AlertBook, AlertEvent, Evaluator, Stage};
+use twinhall_core::rules::{Alert, AlertBook, AlertEvent, Evaluator, RuleKind, Stage};
 
 use super::TactileRules;
 use crate::Settings;
@@ -47,6 +47,8 @@ pub struct Tactile {
     /// The rules checked against the feed: the first that names an unknown sensor kind or area.
     pub rules_error: Option<String>,
     validated: bool,
+    /// The kept book has been settled against what holds now (see [`AlertBook::settle`]).
+    settled: bool,
     last_eval: Option<Instant>,
     /// Alerts being reported as incidents, with the answer to wait for.
     reporting: Vec<(u64, Receiver<Result<Incident, SendError>>)>,
@@ -70,6 +72,7 @@ impl Tactile {
             journal_error: None,
             rules_error: None,
             validated: true,
+            settled: true,
             last_eval: None,
             reporting: Vec::new(),
             errors: HashMap::new(),
@@ -233,6 +236,7 @@ fn init_tactile(mut commands: Commands, settings: Res<Settings>, city: Res<City>
         journal_error,
         rules_error: None,
         validated: false,
+        settled: false,
         last_eval: None,
         reporting: Vec::new(),
         errors: HashMap::new(),
@@ -289,10 +293,17 @@ fn evaluate(
     t.last_eval = Some(Instant::now());
     let now = now_ms();
     let edges = t.evaluator.evaluate(now);
-    if edges.is_empty() {
-        return;
+    let mut events = t.book.apply(&rules.0, &edges, now);
+    // Once the evaluator has seen the whole feed, an alert kept from before a restart whose
+    // condition ended meanwhile is cleared: no edge would ever say so.
+    if !t.settled && data.synced {
+        t.settled = true;
+        let settled = t.book.settle(&t.evaluator.holding(), now);
+        if !settled.is_empty() {
+            info!("tactile: {} kept alerts cleared: their condition no longer holds", settled.len());
+        }
+        events.extend(settled);
     }
-    let events = t.book.apply(&rules.0, &edges, now);
     if events.is_empty() {
         return;
     }
@@ -313,8 +324,9 @@ fn evaluate(
     tactile.set_changed();
 }
 
-/// The report of an alert as an incident: the rule's suggested category, its severity and place.
-pub fn incident_report(alert: &Alert, operator: &str) -> Result<IncidentReport, String> {
+/// The report of an alert as an incident: the rule's suggested category, its severity and place,
+/// and what the alert measured as its rule reads it (`rule`, when the rule is still loaded).
+pub fn incident_report(alert: &Alert, rule: Option<&RuleKind>, operator: &str) -> Result<IncidentReport, String> {
     let Some([lon, lat]) = alert.lonlat else {
         return Err(format!("alert {} has no place to report", alert.id));
     };
@@ -324,10 +336,14 @@ pub fn incident_report(alert: &Alert, operator: &str) -> Result<IncidentReport, 
         lon,
         lat,
         title: format!("{}：{}", alert.name_zh, alert.subject),
-        description: format!(
-            "预警 {} · {} (alert {}), {} 次 times, value {}",
-            alert.name_zh, alert.name_en, alert.id, alert.count, alert.value
-        ),
+        description: {
+            let mut d =
+                format!("预警 {} · {} (alert {}), {} 次 times", alert.name_zh, alert.name_en, alert.id, alert.count);
+            if let Some((zh, en)) = rule.and_then(|r| r.reading(alert.value)) {
+                d = format!("{d}, {zh} · {en}");
+            }
+            d
+        },
         source: Some(ReportSource { alert_id: alert.id.to_string(), rule_id: alert.rule_id.clone() }),
         reported_by: operator.to_owned(),
     })
@@ -344,6 +360,7 @@ fn act(
     settings: Res<Settings>,
     tactile: Option<ResMut<Tactile>>,
     reporter: Option<Res<AlertReporter>>,
+    rules: Option<Res<TactileRules>>,
     mut fly: MessageWriter<FlyTo>,
 ) {
     let Some(mut tactile) = tactile else { return };
@@ -364,7 +381,8 @@ fn act(
                 if t.reporting.iter().any(|(a, _)| *a == id) {
                     return Ok(());
                 }
-                let mut report = incident_report(&alert, &operator)?;
+                let rule = rules.as_ref().and_then(|r| r.0.get(&alert.rule_id)).map(|r| &r.kind);
+                let mut report = incident_report(&alert, rule, &operator)?;
                 // Positions here are WGS 84; the backend takes them in its own system.
                 let p = twinhall_client::crs::from_wgs84(LonLat::new(report.lon, report.lat), &t.feed_crs)?;
                 (report.lon, report.lat) = (p.lon, p.lat);

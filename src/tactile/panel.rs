@@ -27,6 +27,9 @@ const REASONS: [(&str, &str); 4] = [
     ("与已有事件重复", "duplicate of an incident"),
 ];
 
+/// The first reason offered for closing alerts whose condition ended.
+const ENDED_REASONS: [(&str, &str); 1] = [("条件已解除", "condition ended")];
+
 pub(super) fn plugin(_app: &mut App) {}
 
 /// The panel's view of the tactile hub, and its way to act.
@@ -89,6 +92,24 @@ impl TactileUi<'_> {
             ui.horizontal(|ui| {
                 ui.label(format!("{} {rules}", lang.tr("规则", "rules")));
                 ui.checkbox(&mut muted, lang.tr("静音", "mute chime"));
+                // Alerts whose condition ended (many, after a long outage) are closed together.
+                let ended: Vec<u64> = open.iter().filter(|a| !a.active).map(|a| a.id).collect();
+                if ended.len() > 1 {
+                    let label = format!("{} {}…", lang.tr("忽略已解除", "Dismiss ended"), ended.len());
+                    ui.menu_button(label, |ui| {
+                        for (zh, en) in ENDED_REASONS.iter().chain(&REASONS) {
+                            if ui.button(format!("{zh} · {en}")).clicked() {
+                                let reason = format!("{zh} · {en}");
+                                actions.extend(
+                                    ended
+                                        .iter()
+                                        .map(|&id| AlertAction { id, kind: ActionKind::Dismiss(reason.clone()) }),
+                                );
+                                ui.close();
+                            }
+                        }
+                    });
+                }
             });
             if let Some(e) = &tactile.rules_error {
                 ui.colored_label(egui::Color32::from_rgb(255, 110, 90), format!("⚠ {e}"));
@@ -106,7 +127,14 @@ impl TactileUi<'_> {
             // A long list scrolls in its own box, so the sections below stay in reach.
             egui::ScrollArea::vertical().id_salt("tactile_alerts").max_height(300.0).show(ui, |ui| {
                 for a in open.iter().take(MAX_ROWS) {
-                    alert_row(ui, lang, a, now, tactile.is_reporting(a.id), tactile.errors.get(&a.id), &mut actions);
+                    let reading = self
+                        .rules
+                        .as_ref()
+                        .and_then(|r| r.0.get(&a.rule_id))
+                        .and_then(|r| r.kind.reading(a.value))
+                        .map(|(zh, en)| if lang == Lang::Zh { zh } else { en });
+                    let row = Row { reading, reporting: tactile.is_reporting(a.id), error: tactile.errors.get(&a.id) };
+                    alert_row(ui, lang, a, now, row, &mut actions);
                 }
             });
             if open.len() > MAX_ROWS {
@@ -140,15 +168,16 @@ impl TactileUi<'_> {
     }
 }
 
-fn alert_row(
-    ui: &mut egui::Ui,
-    lang: Lang,
-    a: &Alert,
-    now: i64,
+/// What the panel knows of one alert beyond the alert itself.
+struct Row<'a> {
+    /// The value as what its rule measures ("已失联 15 分钟"); None where it says nothing.
+    reading: Option<String>,
     reporting: bool,
-    error: Option<&String>,
-    actions: &mut Vec<AlertAction>,
-) {
+    error: Option<&'a String>,
+}
+
+fn alert_row(ui: &mut egui::Ui, lang: Lang, a: &Alert, now: i64, row: Row, actions: &mut Vec<AlertAction>) {
+    let Row { reading, reporting, error } = row;
     let act = |kind| AlertAction { id: a.id, kind };
     egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, colour(a.severity))).show(ui, |ui| {
         ui.set_min_width(ui.available_width());
@@ -167,7 +196,11 @@ fn alert_row(
                 Stage::Acknowledged => lang.tr("已确认", "acknowledged"),
                 Stage::Incident | Stage::Dismissed => "",
             };
-            ui.weak(format!("{stage} · {} · {} {:.1}", age(now - a.first_seen, lang), lang.tr("值", "value"), a.value));
+            let mut line = format!("{stage} · {}", age(now - a.first_seen, lang));
+            if let Some(reading) = reading {
+                line = format!("{line} · {reading}");
+            }
+            ui.weak(line);
             if !a.active {
                 ui.weak(lang.tr("（已解除）", "(cleared)"));
             }

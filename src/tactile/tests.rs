@@ -12,7 +12,7 @@ use twinhall_core::config::CitySource;
 use twinhall_core::hub::journal::Journal;
 use twinhall_core::protocol::{IncidentCategory, ReportChannel};
 use twinhall_core::rules::alerts::Resolution;
-use twinhall_core::rules::{Rules, Stage};
+use twinhall_core::rules::{Alert, Rules, Stage};
 use twinhall_core::sim::{SimConfig, Simulation};
 
 use super::*;
@@ -141,7 +141,12 @@ fn an_alert_fires_on_the_live_feed_becomes_an_incident_and_survives_a_restart() 
 
     // Sending the same alert's report again (a retry, a restart) makes no second incident.
     let reporter = app.world().resource::<AlertReporter>().clone();
-    let report = incident_report(&alert, "值班员 测试").expect("report");
+    let rules = app.world().resource::<TactileRules>().0.clone();
+    let rule = rules.get(&alert.rule_id).map(|r| &r.kind);
+    let report = incident_report(&alert, rule, "值班员 测试").expect("report");
+    // The report says what the alert measured as its rule reads it: a count of fires.
+    let fires = format!("{} 起事件 · {} incidents", alert.value, alert.value);
+    assert!(report.description.contains(&fires), "{}", report.description);
     let again = reporter.0.report(&report_key(&alert), &report).recv_timeout(Duration::from_secs(10));
     assert_eq!(again.expect("answer").expect("accepted").id, incident_id, "the same key, the same incident");
 
@@ -153,11 +158,34 @@ fn an_alert_fires_on_the_live_feed_becomes_an_incident_and_survives_a_restart() 
     });
     let before: Vec<_> = app.world().resource::<Tactile>().book.all().to_vec();
     drop(app);
+    // An alert kept open and active whose condition ended while the app was down (a cluster
+    // that no longer exists): nothing in the feed will ever end it, so the restart must.
+    let ghost = Alert {
+        id: before.iter().map(|a| a.id).max().unwrap_or(0) + 1,
+        key: "fires-together/gone".into(),
+        subject: "gone".into(),
+        count: 3,
+        active: true,
+        cleared_at: None,
+        acknowledged: None,
+        resolution: None,
+        ..before[0].clone()
+    };
+    Journal::open(&journal).expect("journal").save_alerts([&ghost]).expect("kept");
 
-    // A restart: every alert back, with its lifecycle.
+    // A restart: every alert back, with its lifecycle; the ghost cleared once the feed is in,
+    // still open for the officer to close, and not counted again.
     let mut app = app_for(&base, &journal, model);
     app.update();
+    assert!(app.world().resource::<Tactile>().book.get(ghost.id).is_some_and(|a| a.active), "kept as it was");
+    run_until(&mut app, "the ghost alert cleared", 30, |app| {
+        app.world().resource::<Tactile>().book.get(ghost.id).is_some_and(|a| !a.active)
+    });
     let t = app.world().resource::<Tactile>();
+    let g = t.book.get(ghost.id).expect("the ghost");
+    assert_eq!((g.stage(), g.count, g.cleared_at.is_some()), (Stage::New, 3, true), "{g:?}");
+    let kept = Journal::open(&journal).expect("journal").alerts().expect("alerts");
+    assert!(kept.iter().any(|a| a.id == ghost.id && !a.active), "the clearing is kept on disk");
     let after = t.book.all();
     for a in &before {
         let b = after.iter().find(|b| b.id == a.id).expect("kept");

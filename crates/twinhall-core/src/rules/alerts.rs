@@ -5,7 +5,7 @@
 //! (who, when), then turns it into an incident (the action hub's) or dismisses it with a reason;
 //! after that the key is free and its next start is a new alert.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -166,7 +166,11 @@ impl AlertBook {
             match (self.open.get(&key).copied(), e.on) {
                 (Some(i), true) => {
                     let a = &mut self.alerts[i];
-                    a.count += 1;
+                    // Still active (kept from before a restart, its condition found again): the
+                    // same occurrence, not another.
+                    if !a.active {
+                        a.count += 1;
+                    }
                     a.last_seen = now;
                     a.active = true;
                     a.value = e.value;
@@ -213,6 +217,26 @@ impl AlertBook {
         events
     }
 
+    /// Clears at `now` the open alerts still marked active whose condition is not among
+    /// `holding` (the evaluator's keys). A book kept from before a restart needs this once its
+    /// evaluator has seen the feed: an evaluator that starts afresh reports only conditions that
+    /// hold, so one that ended while the app was down would otherwise stay active for ever.
+    pub fn settle(&mut self, holding: &HashSet<String>, now: Millis) -> Vec<AlertEvent> {
+        let mut events = Vec::new();
+        for &i in self.open.values() {
+            let a = &mut self.alerts[i];
+            if a.active && !holding.contains(&a.key) {
+                a.active = false;
+                a.cleared_at = Some(now);
+                events.push(AlertEvent::Cleared(a.id));
+            }
+        }
+        events.sort_by_key(|e| match e {
+            AlertEvent::Opened(id) | AlertEvent::Repeated(id) | AlertEvent::Cleared(id) => *id,
+        });
+        events
+    }
+
     fn index(&self, id: u64) -> Result<usize, AlertError> {
         self.alerts.binary_search_by_key(&id, |a| a.id).map_err(|_| AlertError::Unknown(id))
     }
@@ -231,10 +255,16 @@ impl AlertBook {
         &self.alerts
     }
 
-    /// Open alerts as the panel lists them: most severe first, then oldest first.
+    /// Open alerts as the panel lists them: most severe first, those whose condition still holds
+    /// before those whose condition ended, then oldest first.
     pub fn open_by_severity(&self) -> Vec<&Alert> {
         let mut open: Vec<&Alert> = self.open.values().map(|&i| &self.alerts[i]).collect();
-        open.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.first_seen.cmp(&b.first_seen)).then(a.id.cmp(&b.id)));
+        open.sort_by(|a, b| {
+            (b.severity.cmp(&a.severity))
+                .then(b.active.cmp(&a.active))
+                .then(a.first_seen.cmp(&b.first_seen))
+                .then(a.id.cmp(&b.id))
+        });
         open
     }
 

@@ -186,6 +186,42 @@ impl RuleKind {
         }
     }
 
+    /// What an alert's value means under this rule, for the officer (zh, en): a reading and its
+    /// level, a change, how long a device has been silent, a count of incidents or cameras.
+    /// None where the value says nothing (a unit crossing a fence).
+    pub fn reading(&self, value: f64) -> Option<(String, String)> {
+        let n = |v: f64| if v.fract() == 0.0 && v.abs() < 1e15 { format!("{v:.0}") } else { format!("{v:.1}") };
+        Some(match self {
+            Self::Threshold(t) => {
+                let (zh, en) = match t.direction {
+                    Direction::Up => ("高于", "above"),
+                    Direction::Down => ("低于", "below"),
+                };
+                (
+                    format!("读数 {}（{zh} {}）", n(value), n(t.level)),
+                    format!("reading {} ({en} {})", n(value), n(t.level)),
+                )
+            }
+            Self::Rate(r) => {
+                let (zh, en) = match r.direction {
+                    Direction::Up => ("上升", "rose"),
+                    Direction::Down => ("下降", "fell"),
+                };
+                let minutes = n(r.window_ms as f64 / 60_000.0);
+                (format!("{minutes} 分钟内{zh} {}", n(value)), format!("{en} {} in {minutes} min", n(value)))
+            }
+            Self::Stale(_) => {
+                let (zh, en) = span(value);
+                (format!("已失联 {zh}"), format!("silent for {en}"))
+            }
+            Self::Geofence(_) => return None,
+            Self::GeofenceIncidents(_) | Self::Cluster(_) => {
+                (format!("{} 起事件", n(value)), format!("{} incidents", n(value)))
+            }
+            Self::CamerasOffline(_) => (format!("{} 路离线", n(value)), format!("{} offline", n(value))),
+        })
+    }
+
     /// The fence, for the kinds that have one.
     pub fn fence(&self) -> Option<&Fence> {
         match self {
@@ -204,6 +240,18 @@ impl RuleKind {
             Self::Stale(s) => s.sensor_kind.as_deref(),
             _ => None,
         }
+    }
+}
+
+/// A length of time in seconds in the largest whole unit that fits (zh, en): 45 秒, 15 分钟,
+/// 3 小时, 370 天.
+fn span(seconds: f64) -> (String, String) {
+    let s = seconds.max(0.0) as u64;
+    match s {
+        0..60 => (format!("{s} 秒"), format!("{s} s")),
+        60..3_600 => (format!("{} 分钟", s / 60), format!("{} min", s / 60)),
+        3_600..86_400 => (format!("{} 小时", s / 3_600), format!("{} h", s / 3_600)),
+        _ => (format!("{} 天", s / 86_400), format!("{} d", s / 86_400)),
     }
 }
 

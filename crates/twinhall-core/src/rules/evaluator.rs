@@ -695,6 +695,15 @@ impl Evaluator {
         edges
     }
 
+    /// The keys (`rule/subject`, as the alert book names them) of every condition that holds as
+    /// of the last evaluation.
+    pub fn holding(&self) -> HashSet<String> {
+        self.active
+            .iter()
+            .map(|&(r, subject)| format!("{}/{}", self.rules.rules[r as usize].id, self.subject(r, subject)))
+            .collect()
+    }
+
     /// Whether rule `r` holds for `subject` at `now`, with what to show.
     fn observe(&mut self, r: u32, subject: u64, now: Millis) -> Option<(f64, Option<[f64; 2]>)> {
         let s32 = subject as u32;

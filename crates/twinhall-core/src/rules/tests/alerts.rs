@@ -148,3 +148,29 @@ fn alerts_kept_in_the_journal_survive_a_restart_with_their_lifecycle() {
     assert_eq!(version, crate::hub::journal::SCHEMA_VERSION);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_restored_book_settles_against_what_holds_now_and_a_condition_found_again_is_no_new_occurrence() {
+    let rules = two_rules();
+    let mut book = AlertBook::default();
+    book.apply(&rules, &[edge(0, "C1", true), edge(1, "S1", true), edge(1, "S2", true)], T0);
+    book.apply(&rules, &[edge(1, "S2", false)], T0 + 1);
+    // A restart: the kept book, and an evaluator that starts afresh. S1's condition still holds
+    // and is found again; C1's ended while the app was down, so no edge will ever say so.
+    let mut again = AlertBook::from_alerts(book.all().to_vec());
+    assert_eq!(again.apply(&rules, &[edge(1, "S1", true)], T0 + 10), vec![AlertEvent::Repeated(2)]);
+    assert_eq!(again.get(2).map(|a| (a.count, a.active)), Some((1, true)), "the same occurrence, not a second");
+    let holding = ["high/S1".to_owned()].into();
+    assert_eq!(again.settle(&holding, T0 + 11), vec![AlertEvent::Cleared(1)]);
+    let c1 = again.get(1).expect("C1's alert");
+    assert_eq!((c1.active, c1.cleared_at, c1.stage()), (false, Some(T0 + 11), Stage::New), "cleared, still open");
+    assert_eq!(again.get(3).and_then(|a| a.cleared_at), Some(T0 + 1), "one cleared before stays as it was");
+    assert!(again.settle(&holding, T0 + 12).is_empty(), "settling twice changes nothing");
+    // The panel lists what still holds before what ended, at the same severity.
+    again.apply(&rules, &[edge(0, "C3", true)], T0 + 13);
+    let order: Vec<&str> = again.open_by_severity().iter().map(|a| a.key.as_str()).collect();
+    assert_eq!(order, vec!["high/S1", "high/S2", "low/C3", "low/C1"]);
+    // The condition starting again later is a new occurrence of the open alert.
+    assert_eq!(again.apply(&rules, &[edge(0, "C1", true)], T0 + 20), vec![AlertEvent::Repeated(1)]);
+    assert_eq!(again.get(1).map(|a| (a.count, a.active)), Some((2, true)));
+}

@@ -306,3 +306,37 @@ fn an_unreadable_file_names_it() {
     let err = Rules::load(Path::new("/nonexistent/rules.toml")).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.starts_with("/nonexistent/rules.toml: cannot read: "), "{err}");
 }
+
+#[test]
+fn an_alerts_value_reads_as_what_its_rule_measures() {
+    let rules = Rules::shipped().expect("shipped rules parse");
+    let kind = |id: &str| &rules.get(id).unwrap_or_else(|| panic!("rule {id}")).kind;
+    // A sensor silent for a year and five days, as when a feed's clock is far behind.
+    assert_eq!(
+        kind("sensor-silent").reading(31_979_086.7),
+        Some(("已失联 370 天".to_owned(), "silent for 370 d".to_owned()))
+    );
+    assert_eq!(kind("sensor-silent").reading(905.0).map(|r| r.0), Some("已失联 15 分钟".to_owned()));
+    assert_eq!(kind("sensor-silent").reading(59.9).map(|r| r.1), Some("silent for 59 s".to_owned()));
+    let water = Rules::parse(GOOD, Path::new("config/rules.toml")).expect("parses");
+    assert_eq!(
+        water.get("water").expect("water").kind.reading(2.75),
+        Some(("读数 2.8（高于 2.5）".to_owned(), "reading 2.8 (above 2.5)".to_owned()))
+    );
+    for r in &rules.rules {
+        match &r.kind {
+            RuleKind::Geofence(_) => assert_eq!(r.kind.reading(1.0), None, "{}", r.id),
+            RuleKind::CamerasOffline(_) => {
+                assert_eq!(r.kind.reading(4.0).map(|x| x.0), Some("4 路离线".to_owned()), "{}", r.id)
+            }
+            RuleKind::Cluster(_) | RuleKind::GeofenceIncidents(_) => {
+                assert_eq!(r.kind.reading(3.0).map(|x| x.1), Some("3 incidents".to_owned()), "{}", r.id)
+            }
+            RuleKind::Rate(rate) => {
+                let (zh, _) = r.kind.reading(1.5).expect("a rate reads");
+                assert!(zh.contains("1.5") && zh.contains(&format!("{}", rate.window_ms / 60_000)), "{zh}");
+            }
+            RuleKind::Threshold(_) | RuleKind::Stale(_) => assert!(r.kind.reading(1.0).is_some(), "{}", r.id),
+        }
+    }
+}

@@ -121,9 +121,15 @@ fn stale_fires_past_the_period_by_deadline_and_clears_on_the_next_report() {
     assert_eq!(stale.on(&r), vec!["silent/N"], "only sensors of the rule's kind");
     assert!((stale.edges[0].value - 60.001).abs() < 1e-9, "seconds silent");
     assert_eq!(
+        rig.ev.holding(),
+        std::collections::HashSet::from(["silent/N".to_owned()]),
+        "what holds, by the book's keys"
+    );
+    assert_eq!(
         rig.step(sensors(vec![sensor("N", "noise", 50.0, T0 + 70 * S, 2)]), vec![], T0 + 70 * S).off(&r),
         vec!["silent/N"]
     );
+    assert!(rig.ev.holding().is_empty());
     // Many reports keep one deadline per sensor queued, not one per report.
     for v in 3..200u64 {
         let t = T0 + 70 * S + v as Millis * 100;
