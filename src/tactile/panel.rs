@@ -45,19 +45,6 @@ fn colour(severity: u8) -> egui::Color32 {
     egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
 }
 
-/// "12 秒前" / "3 min ago".
-fn age(ms: i64, lang: Lang) -> String {
-    let s = (ms / 1000).max(0);
-    match (lang, s) {
-        (Lang::Zh, 0..60) => format!("{s} 秒前"),
-        (Lang::Zh, 60..3600) => format!("{} 分钟前", s / 60),
-        (Lang::Zh, _) => format!("{} 小时前", s / 3600),
-        (Lang::En, 0..60) => format!("{s} s ago"),
-        (Lang::En, 60..3600) => format!("{} min ago", s / 60),
-        (Lang::En, _) => format!("{} h ago", s / 3600),
-    }
-}
-
 fn name(a: &Alert, lang: Lang) -> &str {
     match lang {
         Lang::Zh => &a.name_zh,
@@ -196,7 +183,7 @@ fn alert_row(ui: &mut egui::Ui, lang: Lang, a: &Alert, now: i64, row: Row, actio
                 Stage::Acknowledged => lang.tr("已确认", "acknowledged"),
                 Stage::Incident | Stage::Dismissed => "",
             };
-            let mut line = format!("{stage} · {}", age(now - a.first_seen, lang));
+            let mut line = format!("{stage} · {}", lang.ago((now - a.first_seen) as f64 / 1000.0));
             if let Some(reading) = reading {
                 line = format!("{line} · {reading}");
             }

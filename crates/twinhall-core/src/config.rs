@@ -35,6 +35,27 @@ impl Lang {
             Self::En => en,
         }
     }
+
+    /// A length of time in the largest whole unit that fits: "45 秒", "15 分钟", "3 小时",
+    /// "370 天" / "45 s", "15 min", "3 h", "370 d".
+    pub fn span(self, seconds: f64) -> String {
+        let s = seconds.max(0.0) as u64;
+        let (n, zh, en) = match s {
+            0..60 => (s, "秒", "s"),
+            60..3_600 => (s / 60, "分钟", "min"),
+            3_600..86_400 => (s / 3_600, "小时", "h"),
+            _ => (s / 86_400, "天", "d"),
+        };
+        format!("{n} {}", self.tr(zh, en))
+    }
+
+    /// How long ago, from a span: "15 分钟前" / "15 min ago".
+    pub fn ago(self, seconds: f64) -> String {
+        match self {
+            Self::Zh => format!("{}前", self.span(seconds)),
+            Self::En => format!("{} ago", self.span(seconds)),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -884,6 +905,17 @@ impl CitySource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_of_time_take_the_largest_whole_unit() {
+        let zh: Vec<String> = [0.0, 59.9, 60.0, 3_599.0, 3_600.0, 86_399.0, 86_400.0, 31_979_086.7]
+            .iter()
+            .map(|&s| Lang::Zh.span(s))
+            .collect();
+        assert_eq!(zh, ["0 秒", "59 秒", "1 分钟", "59 分钟", "1 小时", "23 小时", "1 天", "370 天"]);
+        assert_eq!(Lang::En.span(905.0), "15 min");
+        assert_eq!((Lang::Zh.ago(-5.0), Lang::En.ago(7_200.0)), ("0 秒前".to_owned(), "2 h ago".to_owned()));
+    }
 
     #[test]
     fn default_file_equals_built_in_defaults_plus_the_demo_bookmarks_and_model() {

@@ -85,12 +85,7 @@ fn shape_icon(ui: &mut egui::Ui, shape: Shape, colour: egui::Color32) {
 /// "12 秒前" / "3 分钟前".
 fn ago(updated: Option<i64>, lang: Lang) -> String {
     let Some(t) = updated else { return "—".into() };
-    let s = ((now_ms() - t) / 1000).max(0);
-    if s < 120 {
-        format!("{s} {}", lang.tr("秒前", "s ago"))
-    } else {
-        format!("{} {}", s / 60, lang.tr("分钟前", "min ago"))
-    }
+    lang.ago((now_ms() - t) as f64 / 1000.0)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
+use crate::config::Lang;
 use crate::protocol::{AreaLevel, IncidentCategory, Millis, UnitKind};
 use crate::store::FeedStore;
 
@@ -211,8 +212,7 @@ impl RuleKind {
                 (format!("{minutes} 分钟内{zh} {}", n(value)), format!("{en} {} in {minutes} min", n(value)))
             }
             Self::Stale(_) => {
-                let (zh, en) = span(value);
-                (format!("已失联 {zh}"), format!("silent for {en}"))
+                (format!("已失联 {}", Lang::Zh.span(value)), format!("silent for {}", Lang::En.span(value)))
             }
             Self::Geofence(_) => return None,
             Self::GeofenceIncidents(_) | Self::Cluster(_) => {
@@ -240,18 +240,6 @@ impl RuleKind {
             Self::Stale(s) => s.sensor_kind.as_deref(),
             _ => None,
         }
-    }
-}
-
-/// A length of time in seconds in the largest whole unit that fits (zh, en): 45 秒, 15 分钟,
-/// 3 小时, 370 天.
-fn span(seconds: f64) -> (String, String) {
-    let s = seconds.max(0.0) as u64;
-    match s {
-        0..60 => (format!("{s} 秒"), format!("{s} s")),
-        60..3_600 => (format!("{} 分钟", s / 60), format!("{} min", s / 60)),
-        3_600..86_400 => (format!("{} 小时", s / 3_600), format!("{} h", s / 3_600)),
-        _ => (format!("{} 天", s / 86_400), format!("{} d", s / 86_400)),
     }
 }
 
