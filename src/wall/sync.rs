@@ -289,7 +289,8 @@ fn lead_frame(world: &mut World) {
         None
     };
     // What went is kept as sent only once it went.
-    let Some(frame) = frame_now(world, labels.clone().filter(|_| send_labels), alerts.clone()) else { return };
+    let frame_labels = if send_labels { labels.clone() } else { None };
+    let Some(frame) = frame_now(world, frame_labels, alerts.clone()) else { return };
     let mut lead = world.resource_mut::<Lead>();
     lead.server.broadcast(&encode(&SyncMessage::Frame(Box::new(frame))));
     if send_labels {

@@ -222,19 +222,17 @@ impl AlertBook {
     /// evaluator has seen the feed: an evaluator that starts afresh reports only conditions that
     /// hold, so one that ended while the app was down would otherwise stay active for ever.
     pub fn settle(&mut self, holding: &HashSet<String>, now: Millis) -> Vec<AlertEvent> {
-        let mut events = Vec::new();
+        let mut cleared = Vec::new();
         for &i in self.open.values() {
             let a = &mut self.alerts[i];
             if a.active && !holding.contains(&a.key) {
                 a.active = false;
                 a.cleared_at = Some(now);
-                events.push(AlertEvent::Cleared(a.id));
+                cleared.push(a.id);
             }
         }
-        events.sort_by_key(|e| match e {
-            AlertEvent::Opened(id) | AlertEvent::Repeated(id) | AlertEvent::Cleared(id) => *id,
-        });
-        events
+        cleared.sort_unstable();
+        cleared.into_iter().map(AlertEvent::Cleared).collect()
     }
 
     fn index(&self, id: u64) -> Result<usize, AlertError> {
