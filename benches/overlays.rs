@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use crossbeam_channel::bounded;
-use twinhall::AppSystems;
-use twinhall::city::City;
+use twinhall::context::City;
 use twinhall::feed::{ClientEvent, FeedLink, FeedStatus, LinkState};
 use twinhall_core::config::{CityConfig, CitySource};
 use twinhall_core::sim::{SimConfig, Simulation};
@@ -33,7 +32,7 @@ fn main() {
     app.add_plugins((MinimalPlugins, AssetPlugin::default()))
         .init_asset::<Mesh>()
         .init_asset::<StandardMaterial>()
-        .configure_sets(Update, (AppSystems::IngestFeed, AppSystems::UpdateOverlays).chain())
+        .add_plugins(twinhall::context::plugin)
         .insert_resource(twinhall::Settings {
             config: twinhall_core::config::Config::default(),
             config_origin: twinhall::settings::ConfigOrigin::BuiltIn,
@@ -56,9 +55,9 @@ fn main() {
         no_source: None,
     });
     // A wall view over the centre, close enough that every camera has its own icon and labels show.
-    let orbit = twinhall::camera::OrbitCamera { focus: Vec3::ZERO, distance_m: 1500.0, pitch: 0.8, heading: 0.3 };
+    let orbit = twinhall::context::OrbitCamera { focus: Vec3::ZERO, distance_m: 1500.0, pitch: 0.8, heading: 0.3 };
     let proj = Mat4::perspective_infinite_reverse_rh(std::f32::consts::FRAC_PI_4, 7680.0 / 2160.0, 1.0);
-    app.insert_resource(twinhall::overlays::OverlayView {
+    app.insert_resource(twinhall::context::OverlayView {
         clip_from_world: proj * orbit.transform().to_matrix().inverse(),
         size: Vec2::new(3840.0, 1080.0),
         distance_m: 1500.0,

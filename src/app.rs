@@ -8,8 +8,7 @@ use bevy::render::RenderPlugin;
 use bevy::window::{MonitorSelection, WindowMode, WindowResolution};
 use bevy_egui::EguiPlugin;
 
-use crate::Settings;
-use crate::city::City;
+use crate::context::{City, Settings};
 use crate::paths::project_root;
 use crate::settings::{ConfigOrigin, redact_url};
 

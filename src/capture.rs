@@ -1,16 +1,19 @@
 //! `--screenshot PATH --frames N`: render N frames, save the window as PNG, exit 0. With
 //! `--focus`, the N frames count from when the hub has focused and analysed the incident (at
-//! most [`FOCUS_WAIT`] later), so the picture shows it.
+//! most [`FOCUS_WAIT`] later), so the picture shows it. The frames always count from when the
+//! feed's first snapshot is in, or the feed said why none will come (at most [`FEED_WAIT`]
+//! later): a picture never depends on how fast the backend answered.
 
 use std::path::{Path, PathBuf};
 
+use crate::context::{AppSystems, Settings};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 
-use crate::{AppSystems, Settings};
-
 /// Frames to wait for the capture after asking for it before giving up.
 const CAPTURE_GRACE_FRAMES: u32 = 600;
+/// Longest wait for the feed's first snapshot before the frames count anyway.
+const FEED_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// Longest wait for `--focus` before the frames count anyway.
 const FOCUS_WAIT: std::time::Duration = std::time::Duration::from_secs(90);
 
@@ -43,11 +46,27 @@ fn request_capture(
     time: Res<Time<Real>>,
     mut frame_ms: Local<Vec<f32>>,
     mut exit: MessageWriter<AppExit>,
-    wall: Option<Res<crate::wall::Wall>>,
+    wall: Option<Res<crate::context::Wall>>,
     windows: Query<&Window>,
-    (follow, data): (Option<Res<crate::wall::sync::Follow>>, Res<crate::feed::FeedData>),
+    (follow, data, status): (
+        Option<Res<crate::wall::sync::Follow>>,
+        Res<crate::feed::FeedData>,
+        Option<Res<crate::feed::FeedStatus>>,
+    ),
 ) {
     let started = *started.get_or_insert_with(std::time::Instant::now);
+    // The feed's first snapshot is in, or the feed said why none will come.
+    let feed_settled = data.synced
+        || status.is_none_or(|s| {
+            s.no_source.is_some()
+                || matches!(s.state, crate::feed::LinkState::Unauthorized | crate::feed::LinkState::Error { .. })
+        });
+    if !feed_settled && plan.rendered == 0 {
+        if started.elapsed() < FEED_WAIT {
+            return;
+        }
+        warn!("--screenshot: the feed sent nothing after {} s; capturing anyway", FEED_WAIT.as_secs());
+    }
     let focus_wanted = !settings.config.hub.focus.is_empty();
     let focused = analysis.is_some_and(|a| a.incident_id.is_some() && a.computed_at.is_some());
     if focus_wanted && !focused && plan.rendered == 0 {
@@ -100,7 +119,7 @@ fn request_capture(
         for (shot, path) in shots {
             let left = left.clone();
             commands.spawn(shot).observe(move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
-                match save_png(&captured.image, &path) {
+                match crate::context::save_png(&captured.image, &path) {
                     Ok(()) => {
                         info!("screenshot saved to {}", path.display());
                         if left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
@@ -133,12 +152,4 @@ fn frame_stats(ms: &mut [f32]) -> Option<(f32, f32)> {
     }
     ms.sort_by(f32::total_cmp);
     Some((ms[ms.len() / 2], ms[ms.len() - 1]))
-}
-
-pub(crate) fn save_png(image: &Image, path: &Path) -> Result<(), String> {
-    let rgb = image.clone().try_into_dynamic().map_err(|e| e.to_string())?.to_rgb8();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    }
-    rgb.save_with_format(path, image::ImageFormat::Png).map_err(|e| e.to_string())
 }

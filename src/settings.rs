@@ -32,6 +32,19 @@ impl Settings {
         self.config.ui.lang
     }
 
+    /// The journal's path (dispatch orders and alerts): the config's, or
+    /// ~/.local/share/twinhall/journal.sqlite.
+    pub fn journal_path(&self) -> PathBuf {
+        if !self.config.hub.journal.is_empty() {
+            return PathBuf::from(&self.config.hub.journal);
+        }
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join("twinhall").join("journal.sqlite")
+    }
+
     /// Loads the config named on the command line (or the default one) and applies overrides.
     pub fn from_cli(cli: &Cli) -> Result<Self, ConfigError> {
         let default_path = Path::new("config/default.toml");

@@ -36,8 +36,8 @@ pub fn serve(source: twinhall_feed::Source, orders: std::path::PathBuf) -> Strin
 
 /// An app on `MinimalPlugins` with a generated city (400 blocks, seed 5), its simulated store
 /// (40 units, 60 cameras, 80 incidents, 10 s on, synced), a manual 250 ms clock, the inputs, the
-/// shipped settings, and the view a briefing or a remote command changes: layers, filter, heat
-/// map, highlights, selection. Each test adds the plugins it tries.
+/// shipped settings, and the shared context (the view a briefing or a remote command changes:
+/// layers, filter, heat map, selection). Each test adds the plugins it tries.
 pub fn city_app() -> bevy::prelude::App {
     use std::sync::Arc;
 
@@ -61,13 +61,8 @@ pub fn city_app() -> bevy::prelude::App {
         .init_resource::<ButtonInput<MouseButton>>()
         .init_resource::<bevy::input::mouse::AccumulatedMouseScroll>()
         .insert_resource(crate::settings::tests::settings_for(source.clone()))
-        .insert_resource(crate::city::City { model, source })
+        .insert_resource(crate::context::City { model, source })
         .insert_resource(data)
-        .init_resource::<crate::overlays::OverlayLayers>()
-        .init_resource::<crate::city::LayerVisibility>()
-        .init_resource::<crate::overlays::IncidentFilter>()
-        .init_resource::<crate::overlays::Selection>()
-        .insert_resource(crate::defence::DefenceView::default())
-        .init_resource::<crate::theatre::Highlights>();
+        .add_plugins(crate::context::plugin);
     app
 }

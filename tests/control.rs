@@ -8,7 +8,7 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use support::{Api, Wall, free_port, xvfb_run};
+use support::{Api, Wall, control_port, xvfb_run};
 
 use serde_json::Value;
 
@@ -56,9 +56,9 @@ fn a_tablet_drives_the_wall_over_the_control_api() {
     let dir = std::env::temp_dir().join(format!("twinhall-control-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
-    let port = free_port();
-    let _wall = start_wall(port, &dir, &[]);
-    let api = Api::new(port, TOKEN);
+    // Port 0, and the port the wall says it bound: one found free first may be taken meanwhile.
+    let _wall = start_wall(0, &dir, &[]);
+    let api = Api::new(control_port(&dir, "wall.log", 240), TOKEN);
 
     // Up: health answers without a token once frames run.
     api.wait("health", 240, &dir, |a| {
@@ -142,9 +142,8 @@ fn a_tablet_switches_the_wall_preset_and_gets_the_walls_picture() {
     let dir = std::env::temp_dir().join(format!("twinhall-control-wall-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
-    let port = free_port();
-    let _wall = start_wall(port, &dir, &["--wall-size", "1600x900", "--wall-preset", "desk"]);
-    let api = Api::new(port, TOKEN);
+    let _wall = start_wall(0, &dir, &["--wall-size", "1600x900", "--wall-preset", "desk"]);
+    let api = Api::new(control_port(&dir, "wall.log", 240), TOKEN);
     api.wait("feed synced", 240, &dir, |a| {
         let (s, st) = a.json("GET", "/v1/state", None);
         (s == 200 && st["feed"]["synced"] == Value::Bool(true)).then_some(())

@@ -17,10 +17,9 @@ use twinhall_core::LonLat;
 use twinhall_core::tiles::{LonLatBox, TileGrid, TileId, TileSource};
 
 use super::fetch::{TileFetcher, TileOutcome};
-use crate::camera::{OrbitCamera, ground_hit};
-use crate::city::City;
+use crate::camera::ground_hit;
+use crate::context::{AppSystems, City, OrbitCamera, Settings};
 use crate::settings::redact_url;
-use crate::{AppSystems, Settings};
 
 /// Height of the tiles above the ground plane, under water, green and roads.
 const Y_TILES: f32 = 0.1;
@@ -66,7 +65,7 @@ pub struct BasemapTile(pub TileId);
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, start_basemap).add_systems(
         Update,
-        (choose_tiles, receive_tiles).chain().run_if(resource_exists::<Basemap>).in_set(AppSystems::UpdateCity),
+        (choose_tiles, receive_tiles).chain().run_if(resource_exists::<Basemap>).in_set(AppSystems::City),
     );
 }
 

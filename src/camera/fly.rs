@@ -3,34 +3,8 @@
 
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
-use twinhall_core::LonLat;
-use twinhall_core::config::Bookmark;
 
-use super::OrbitCamera;
-use crate::city::City;
-use crate::{AppSystems, Settings};
-
-/// Ask the camera to fly somewhere.
-#[derive(Message, Clone, Debug)]
-pub struct FlyTo {
-    pub lonlat: LonLat,
-    pub altitude_m: f32,
-    pub distance_m: f32,
-    pub pitch_deg: f32,
-    pub heading_deg: f32,
-}
-
-impl From<&Bookmark> for FlyTo {
-    fn from(b: &Bookmark) -> Self {
-        Self {
-            lonlat: LonLat::new(b.lon, b.lat),
-            altitude_m: b.altitude_m,
-            distance_m: b.distance_m,
-            pitch_deg: b.pitch_deg,
-            heading_deg: b.heading_deg,
-        }
-    }
-}
+use crate::context::{AppSystems, City, FlyTo, OrbitCamera, Settings};
 
 /// A flight in progress on a camera.
 #[derive(Component, Clone, Copy, Debug)]
@@ -46,7 +20,7 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         (fly_to_bookmark_keys, start_flights, advance_flights)
             .chain()
-            .in_set(AppSystems::UpdateCamera)
+            .in_set(AppSystems::Camera)
             .before(super::orbit::OrbitSystems),
     );
 }
@@ -171,6 +145,7 @@ mod tests {
     use super::*;
     use bevy::time::TimeUpdateStrategy;
     use std::time::Duration;
+    use twinhall_core::LonLat;
 
     #[test]
     fn interpolation_ends_exactly_and_turns_the_short_way() {

@@ -5,8 +5,8 @@ mod fly;
 mod orbit;
 mod pick;
 
-pub use fly::{Flight, FlyTo, interpolate, target_orbit};
-pub use orbit::{HomeView, MirrorView, OperatorCamera, OrbitCamera, OrbitSystems, fit_distance_m};
+pub use fly::{Flight, interpolate, target_orbit};
+pub use orbit::OrbitSystems;
 pub use pick::{GroundCursor, ground_hit};
 
 use bevy::prelude::*;

@@ -1,12 +1,10 @@
 //! Ground picking: the point of the ground plane under the cursor, in local metres and lon/lat,
 //! recomputed only when the cursor or the camera moved.
 
+use crate::context::{AppSystems, City};
 use bevy::prelude::*;
 use bevy::window::{CursorMoved, PrimaryWindow};
 use twinhall_core::LonLat;
-
-use crate::AppSystems;
-use crate::city::City;
 
 /// The ground under the cursor; `None` when the cursor is off the window or above the horizon.
 #[derive(Resource, Default, Debug, Clone, Copy, PartialEq)]
@@ -17,7 +15,7 @@ pub struct GroundCursor {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<GroundCursor>()
-        .add_systems(Update, update_ground_cursor.after(super::orbit::OrbitSystems).in_set(AppSystems::UpdateCamera));
+        .add_systems(Update, update_ground_cursor.after(super::orbit::OrbitSystems).in_set(AppSystems::Camera));
 }
 
 /// Where a ray meets the ground plane y = 0, if it points down at it.
@@ -32,7 +30,7 @@ pub fn ground_hit(origin: Vec3, dir: Vec3) -> Option<Vec3> {
 fn update_ground_cursor(
     mut moved: MessageReader<CursorMoved>,
     windows: Query<&Window, With<PrimaryWindow>>,
-    cams: Query<(&Camera, &GlobalTransform, Ref<GlobalTransform>), With<super::OperatorCamera>>,
+    cams: Query<(&Camera, &GlobalTransform, Ref<GlobalTransform>), With<crate::context::OperatorCamera>>,
     city: Res<City>,
     mut cursor: ResMut<GroundCursor>,
 ) {

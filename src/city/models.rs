@@ -7,8 +7,7 @@ use bevy::world_serialization::WorldAssetRoot;
 use twinhall_core::LonLat;
 use twinhall_core::config::ModelConfig;
 
-use super::City;
-use crate::Settings;
+use crate::context::{City, Settings};
 
 /// A placed model, by its config name.
 #[derive(Component, Debug, Clone)]

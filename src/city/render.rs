@@ -10,8 +10,7 @@ use twinhall_core::config::{ColorBy, KIND_COLOURS, Palette, Rgba, StyleMode};
 use twinhall_core::extrude::{BuildingColors, Extruder, MeshData, batch_buildings, ribbon};
 use twinhall_core::model::RoadClass;
 
-use super::City;
-use crate::{AppSystems, Settings};
+use crate::context::{AppSystems, City, LayerVisibility, Settings};
 
 /// Which city layer a mesh entity draws.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,40 +23,13 @@ pub enum CityLayer {
     Buildings,
 }
 
-/// Layers the user has switched on.
-#[derive(Resource, Clone, Debug, PartialEq)]
-pub struct LayerVisibility {
-    pub buildings: bool,
-    pub roads: bool,
-    pub railways: bool,
-    pub water: bool,
-    pub green: bool,
+/// How the city's layers show.
+trait Shows {
+    fn visibility(&self, layer: CityLayer) -> Visibility;
+    fn shows(&self, layer: CityLayer) -> bool;
 }
 
-impl Default for LayerVisibility {
-    fn default() -> Self {
-        Self { buildings: true, roads: true, railways: true, water: true, green: true }
-    }
-}
-
-impl LayerVisibility {
-    /// These layers with what `l` names switched (a briefing's step, a remote command).
-    pub fn switched(&self, l: &twinhall_core::theatre::Layers) -> Self {
-        let mut out = self.clone();
-        for (slot, v) in [
-            (&mut out.buildings, l.buildings),
-            (&mut out.roads, l.roads),
-            (&mut out.railways, l.railways),
-            (&mut out.water, l.water),
-            (&mut out.green, l.green),
-        ] {
-            if let Some(v) = v {
-                *slot = v;
-            }
-        }
-        out
-    }
-
+impl Shows for LayerVisibility {
     fn visibility(&self, layer: CityLayer) -> Visibility {
         if self.shows(layer) { Visibility::Inherited } else { Visibility::Hidden }
     }
@@ -104,7 +76,7 @@ pub(super) fn plugin(app: &mut App) {
                 apply_layer_visibility.run_if(resource_changed::<LayerVisibility>),
             )
                 .chain()
-                .in_set(AppSystems::UpdateCity),
+                .in_set(AppSystems::City),
         );
 }
 

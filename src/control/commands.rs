@@ -17,15 +17,15 @@ use twinhall_core::protocol::EntityKind;
 use twinhall_core::theatre::Layers;
 
 use super::{Call, FlyBody, Pulse, Reply, Request, TheatreAction, TheatreBody};
-use crate::camera::{Flight, FlyTo, OrbitCamera};
-use crate::city::{City, LayerVisibility};
-use crate::defence::DefenceView;
+use crate::camera::Flight;
+use crate::context::{
+    AppSystems, City, DefenceView, FeedRef, FlyTo, FocusIncident, LayerVisibility, OrbitCamera, OverlayLayers,
+    Selection, Settings, TheatreCommand,
+};
 use crate::feed::{FeedData, FeedStatus};
 use crate::heartbeat::{ExportRequest, ExportStatus};
-use crate::hub::{FocusIncident, HubState};
-use crate::overlays::{FeedRef, OverlayLayers, Selection};
-use crate::theatre::{Library, Theatre, TheatreCommand};
-use crate::{AppSystems, Settings};
+use crate::hub::HubState;
+use crate::theatre::{Library, Theatre};
 
 /// Commands taken a frame at most; the rest wait for the next.
 const PER_FRAME: usize = 16;
@@ -58,7 +58,7 @@ struct Deferred(Vec<(oneshot::Sender<Reply>, Later)>);
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Deferred>()
         .add_systems(Startup, start_server)
-        .add_systems(Update, take_calls.in_set(AppSystems::Control))
+        .add_systems(Update, take_calls.in_set(AppSystems::Commands))
         .add_systems(Last, (answer_deferred, count_frame));
 }
 
@@ -158,7 +158,7 @@ fn handle(world: &mut World, Call { request, reply }: Call) {
         Request::Screenshot => {
             let mut reply = Some(reply);
             // The wall's picture when there is one, else the one window's.
-            let shot = match world.get_resource::<crate::wall::Wall>().map(|w| w.window) {
+            let shot = match world.get_resource::<crate::context::Wall>().map(|w| w.window) {
                 // A wall window closed by hand has no picture to give: say so now rather than
                 // leave the client waiting for the server's timeout.
                 Some(window) if world.get::<Window>(window).is_none() => {
@@ -276,7 +276,7 @@ fn theatre_json(world: &World) -> Value {
 
 fn wall_json(world: &World) -> serde_json::Value {
     let presets: Vec<_> = twinhall_core::wall::PRESETS.iter().map(|p| p.id).collect();
-    match world.get_resource::<crate::wall::Wall>() {
+    match world.get_resource::<crate::context::Wall>() {
         Some(wall) => json!({ "enabled": true, "preset": wall.preset, "presets": presets }),
         None => json!({ "enabled": false, "presets": presets }),
     }
@@ -294,7 +294,7 @@ fn wall(world: &mut World, body: Option<super::WallBody>) -> Reply {
             Ok(p) => p,
             Err(m) => return Reply::Error(422, format!("preset: {m}")),
         };
-        let Some(mut wall) = world.get_resource_mut::<crate::wall::Wall>() else {
+        let Some(mut wall) = world.get_resource_mut::<crate::context::Wall>() else {
             return Reply::Error(409, "there is no wall: start twinhall with --wall".into());
         };
         if wall.preset != preset {
@@ -472,24 +472,8 @@ fn select(world: &mut World, incident_id: Option<String>) -> Reply {
 /// Switches what the body names, through the same switch a briefing's step uses (the body is
 /// a briefing's `layers`, checked field by field by the server).
 fn layers(world: &mut World, l: &Layers) -> Reply {
-    switch_layers(world, l);
+    crate::context::switch_layers(world, l);
     Reply::Json(200, layers_json(world))
-}
-
-/// Switches the overlay, city and defence layers `l` names (a remote command, a leader's frame).
-pub(crate) fn switch_layers(world: &mut World, l: &Layers) {
-    if let Some(mut v) = world.get_resource_mut::<OverlayLayers>() {
-        let next = v.switched(l);
-        v.set_if_neq(next);
-    }
-    if let Some(mut v) = world.get_resource_mut::<LayerVisibility>() {
-        let next = v.switched(l);
-        v.set_if_neq(next);
-    }
-    if let Some(mut v) = world.get_resource_mut::<DefenceView>() {
-        let next = v.switched(l);
-        v.set_if_neq(next);
-    }
 }
 
 fn theatre(world: &mut World, body: &TheatreBody) -> Result<(), Reply> {

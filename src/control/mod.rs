@@ -17,7 +17,6 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 
 pub use commands::ControlInbox;
-pub(crate) use commands::switch_layers;
 pub use server::{BODY_LIMIT, Pulse, Running, start};
 
 /// A command from the API to the wall.

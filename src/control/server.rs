@@ -177,7 +177,7 @@ async fn respond(reply: Reply) -> Response {
         }
         // PNG encoding takes tens of milliseconds at wall sizes: off the wall's thread and off
         // this runtime's.
-        Reply::Image(image) => match tokio::task::spawn_blocking(move || crate::heartbeat::png_bytes(&image)).await {
+        Reply::Image(image) => match tokio::task::spawn_blocking(move || crate::context::png_bytes(&image)).await {
             Ok(Ok(png)) => {
                 ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], png).into_response()
             }

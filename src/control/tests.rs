@@ -8,12 +8,8 @@ use bevy::prelude::*;
 use serde_json::{Value, json};
 
 use super::ControlInbox;
-use crate::camera::{FlyTo, OrbitCamera};
-use crate::city::LayerVisibility;
-use crate::defence::DefenceView;
+use crate::context::{DefenceView, FlyTo, FocusIncident, LayerVisibility, OrbitCamera, OverlayLayers, Selection};
 use crate::feed::FeedData;
-use crate::hub::FocusIncident;
-use crate::overlays::{OverlayLayers, Selection};
 use crate::theatre::Theatre;
 
 const TOKEN: &str = "t0ken-for-tests";
@@ -31,7 +27,7 @@ fn record(mut fly: MessageReader<FlyTo>, mut focus: MessageReader<FocusIncident>
 
 fn control_app() -> App {
     let mut app = crate::test_support::city_app();
-    let mut settings = app.world_mut().resource_mut::<crate::Settings>();
+    let mut settings = app.world_mut().resource_mut::<crate::context::Settings>();
     settings.config.control.listen = "127.0.0.1:0".into();
     settings.config.control.token = TOKEN.into();
     app.init_resource::<Seen>()
@@ -310,7 +306,7 @@ fn a_screenshot_with_no_window_to_take_it_from_is_refused_at_once() {
     assert!(waited < Duration::from_secs(5), "answered at once, not at the timeout: {waited:?}");
 
     let closed = app.world_mut().spawn_empty().id();
-    app.insert_resource(crate::wall::Wall {
+    app.insert_resource(crate::context::Wall {
         window: closed,
         preset: twinhall_core::wall::PRESETS[0],
         tiling: twinhall_core::wall::Tiling::SINGLE,

@@ -8,8 +8,8 @@ use bevy::prelude::*;
 use bevy::render::render_resource::{AsBindGroup, Extent3d, TextureDimension, TextureFormat};
 use bevy::shader::ShaderRef;
 
-use super::{Defence, DefenceView};
-use crate::city::City;
+use super::Defence;
+use crate::context::{City, DefenceView};
 
 /// Most cells a side of the count grid.
 const MAX_CELLS: f64 = 256.0;
@@ -177,7 +177,7 @@ pub(super) fn plugin(app: &mut App) {
     } else {
         app.init_asset::<HeatMaterial>();
     }
-    app.add_systems(Update, build_heat.in_set(crate::overlays::OverlaySystems::Build));
+    app.add_systems(Update, build_heat.in_set(crate::context::AppSystems::Draw));
 }
 
 /// The heat grid of the points in the view's window and category.

@@ -31,7 +31,7 @@ use twinhall_core::LonLat;
 use twinhall_core::protocol::{Incident, IncidentCategory, IncidentHistory, Millis, now_ms};
 use twinhall_core::risk::{IncidentLog, KeyPlace, RiskConfig, RiskReport, key_places, score_grids};
 
-use crate::city::City;
+use crate::context::{City, DefenceView};
 use crate::feed::FeedData;
 use crate::overlays::OverlayChanges;
 
@@ -39,34 +39,6 @@ use crate::overlays::OverlayChanges;
 const RESCORE: Duration = Duration::from_secs(30);
 /// Key places within this distance of a key grid.
 const PLACES_WITHIN_M: f64 = 200.0;
-
-/// What the defence hub shows; changed in the panel.
-#[derive(Resource, Debug, Clone, PartialEq)]
-pub struct DefenceView {
-    /// The heat map on the ground.
-    pub heat: bool,
-    /// Key grids outlined on the twin.
-    pub key_grids: bool,
-    /// Only this category in the heat map (all when none).
-    pub category: Option<IncidentCategory>,
-    /// The recent window, hours: the heat map's and the scores'.
-    pub window_h: u32,
-    /// The heat map's kernel bandwidth, metres.
-    pub bandwidth_m: f64,
-}
-
-impl DefenceView {
-    /// This view with the heat map and key grids switched as `l` names them.
-    pub fn switched(&self, l: &twinhall_core::theatre::Layers) -> Self {
-        Self { heat: l.heat.unwrap_or(self.heat), key_grids: l.key_grids.unwrap_or(self.key_grids), ..self.clone() }
-    }
-}
-
-impl Default for DefenceView {
-    fn default() -> Self {
-        Self { heat: true, key_grids: true, category: None, window_h: 6, bandwidth_m: 120.0 }
-    }
-}
 
 /// One incident for the heat map: where (local metres) and when.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -136,12 +108,12 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Defence>()
         .add_systems(PreStartup, init_view)
         .init_resource::<HeatLegend>()
-        .add_systems(Update, (follow_feed, rescore).chain().in_set(crate::AppSystems::UpdateOverlays))
+        .add_systems(Update, (follow_feed, rescore).chain().in_set(crate::context::AppSystems::Analyse))
         .add_plugins((history::plugin, heat::plugin, scene::plugin, panel::plugin));
 }
 
 /// The view as the config starts it.
-fn init_view(mut commands: Commands, settings: Res<crate::Settings>) {
+fn init_view(mut commands: Commands, settings: Res<crate::context::Settings>) {
     commands.insert_resource(DefenceView { heat: settings.config.defence.heat, ..DefenceView::default() });
 }
 

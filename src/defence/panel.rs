@@ -9,8 +9,8 @@ use twinhall_core::LonLat;
 use twinhall_core::config::Lang;
 use twinhall_core::protocol::IncidentCategory;
 
-use super::{Defence, DefenceView, HeatLegend};
-use crate::camera::FlyTo;
+use super::{Defence, HeatLegend};
+use crate::context::{DefenceView, FlyTo};
 use crate::feed::FeedData;
 use crate::overlays::text;
 

@@ -7,13 +7,9 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use twinhall_core::protocol::AreaLevel;
 
-use super::{Defence, DefenceView};
-use crate::Settings;
-use crate::camera::OrbitCamera;
-use crate::city::City;
+use super::Defence;
+use crate::context::{City, DefenceView, OrbitCamera, Settings, ViewRect, local_of, scene_of};
 use crate::feed::FeedData;
-use crate::overlays::{local_of, scene_of};
-use crate::ui::panel::ViewRect;
 
 /// Most key grids tagged on the view.
 pub const TAGGED: usize = 5;
@@ -25,8 +21,8 @@ const OUTLINE_Y: f32 = 4.0;
 pub struct KeyGridGizmo;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, outline_key_grids.in_set(crate::overlays::OverlaySystems::Build))
-        .add_systems(crate::ui::MapPass, tag_key_grids);
+    app.add_systems(Update, outline_key_grids.in_set(crate::context::AppSystems::Draw))
+        .add_systems(crate::context::MapPass, tag_key_grids);
 }
 
 /// The flagged grids in rank order with their ring (lon/lat), for the outlines and tags.
@@ -84,7 +80,7 @@ fn outline_key_grids(
 /// Tags the top key grids where they are on screen.
 #[allow(clippy::too_many_arguments)]
 fn tag_key_grids(
-    mut map: crate::ui::MapUi,
+    mut map: crate::context::MapUi,
     defence: Res<Defence>,
     view: Res<DefenceView>,
     data: Res<FeedData>,

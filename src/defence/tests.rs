@@ -12,7 +12,7 @@ use twinhall_core::protocol::{IncidentCategory, now_ms};
 use twinhall_core::sim::{InjectedHotspot, SimConfig, Simulation};
 
 use super::*;
-use crate::city::City;
+use crate::context::City;
 
 /// A backend whose city has run two hours with a strong dispute hot spot at `grid` (enough to
 /// be the densest place for disputes as well as the most unusual); its history has
@@ -62,7 +62,7 @@ fn an_injected_hot_spot_is_the_first_key_grid_and_the_heat_maps_peak() {
     app.add_plugins((MinimalPlugins, AssetPlugin::default()))
         .insert_resource(settings)
         .insert_resource(City { model: model.clone(), source: CitySource::Generated(400) })
-        .add_message::<crate::camera::FlyTo>()
+        .add_message::<crate::context::FlyTo>()
         .init_resource::<crate::overlays::OverlayChanges>()
         .add_plugins((crate::feed::plugin, super::plugin));
 

@@ -19,8 +19,7 @@ use twinhall_core::protocol::{
 use twinhall_core::sim::{SimConfig, Simulation};
 
 use super::{FeedLink, FeedStatus, NoSource};
-use crate::Settings;
-use crate::city::City;
+use crate::context::{City, Settings};
 
 const TICK: Duration = Duration::from_secs(1);
 
@@ -52,7 +51,7 @@ impl DispatchSink for EmbeddedDispatch {
     }
 }
 
-impl crate::tactile::ReportIncident for EmbeddedDispatch {
+impl twinhall_client::ReportSink for EmbeddedDispatch {
     fn report(&self, key: &str, report: &IncidentReport) -> Receiver<Result<Incident, SendError>> {
         let (reply, rx) = bounded(1);
         let order = EmbeddedOrder::Report { key: key.to_owned(), report: report.clone(), reply };

@@ -7,8 +7,7 @@ use twinhall_core::LonLat;
 use twinhall_core::protocol::{IncidentStatus, UnitKind};
 
 use super::FeedData;
-use crate::AppSystems;
-use crate::city::City;
+use crate::context::{AppSystems, City};
 
 /// Meshes and materials the markers share.
 #[derive(Resource)]
@@ -42,7 +41,7 @@ pub struct FeedMarker(pub String);
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<MarkerIndex>()
         .add_systems(Startup, make_marker_assets)
-        .add_systems(Update, update_markers.in_set(AppSystems::UpdateOverlays).run_if(resource_changed::<FeedData>));
+        .add_systems(Update, update_markers.in_set(AppSystems::Analyse).run_if(resource_changed::<FeedData>));
 }
 
 fn make_marker_assets(

@@ -7,10 +7,12 @@
 mod embedded;
 mod markers;
 mod remote;
+mod source;
 mod store;
 
 pub use embedded::EmbeddedDispatch;
 pub use markers::{FeedMarker, MarkerAssets, MarkerIndex, unit_colour, update_markers};
+pub use source::{FeedSource, Fetch, HistoryRelay, LoadedHistories, RelaySenders};
 pub use store::{FeedApplied, FeedData, FeedForward, FeedTap};
 pub use twinhall_client::{ClientEvent, LinkState};
 
@@ -20,7 +22,7 @@ use bevy::prelude::*;
 use crossbeam_channel::Receiver;
 use twinhall_core::config::Lang;
 
-use crate::Settings;
+use crate::context::Settings;
 use crate::settings::redact_url;
 
 /// Where the feed's events come from; the client (if any) lives as long as this resource.
@@ -126,7 +128,11 @@ impl FeedStatus {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(PreStartup, init_feed_status).add_plugins((store::plugin, embedded::plugin, remote::plugin));
+    app.init_resource::<LoadedHistories>().add_systems(PreStartup, init_feed_status).add_plugins((
+        store::plugin,
+        embedded::plugin,
+        remote::plugin,
+    ));
 }
 
 /// The overlays draw the feed in the app; the simple markers remain for tools, tests and the
@@ -163,6 +169,8 @@ fn init_feed_status(mut commands: Commands, settings: Res<Settings>) {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+
+    use crate::context::City;
     use std::time::{Duration, Instant};
 
     use bevy::prelude::*;
@@ -170,7 +178,6 @@ mod tests {
     use twinhall_core::sim::{SimConfig, Simulation};
 
     use super::*;
-    use crate::city::City;
 
     fn app(url: &str, city: &twinhall_core::CityModel) -> App {
         let mut settings = crate::settings::tests::settings_for(CitySource::Generated(400));

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use twinhall_client::{ClientConfig, FeedClient, LinkState};
 
 use super::{FeedLink, FeedStatus};
-use crate::Settings;
+use crate::context::Settings;
 use crate::settings::redact_url;
 
 pub(super) fn plugin(app: &mut App) {

@@ -10,7 +10,7 @@ use twinhall_core::protocol::now_ms;
 use twinhall_core::store::FeedStore;
 
 use super::{FeedLink, FeedStatus};
-use crate::AppSystems;
+use crate::context::AppSystems;
 
 /// Time the drain may take a frame.
 const BUDGET: Duration = Duration::from_millis(4);
@@ -65,7 +65,7 @@ pub struct FeedData(pub FeedStore);
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<FeedData>()
-        .add_systems(Update, (ingest_feed, expire_entities).chain().in_set(AppSystems::IngestFeed));
+        .add_systems(Update, (ingest_feed, expire_entities).chain().in_set(AppSystems::Ingest));
 }
 
 /// Applies what arrived, within the budget; the rest waits for the next frame, in order.
@@ -157,17 +157,63 @@ impl FeedTap {
     }
 }
 
-/// Once a second: entities past their stale-after time are marked stale.
-fn expire_entities(mut data: ResMut<FeedData>, mut last: Local<Option<Instant>>) {
+/// When the store was last looked at for staleness: whether it changed since, and the earliest
+/// stale-after time of an entity not yet stale (known only after a look at a quiet store).
+#[derive(Default)]
+struct ExpiryWatch {
+    changed: bool,
+    next: Option<twinhall_core::protocol::Millis>,
+}
+
+/// The earliest stale-after time of an entity not yet stale (`Millis::MAX` when none has one).
+fn next_expiry<T: twinhall_core::protocol::EntityHeader>(
+    table: &twinhall_core::store::Table<T>,
+) -> twinhall_core::protocol::Millis {
+    table
+        .iter()
+        .filter(|(slot, _)| !table.is_stale(*slot))
+        .filter_map(|(_, e)| e.stale_after())
+        .min()
+        .unwrap_or(twinhall_core::protocol::Millis::MAX)
+}
+
+/// Once a second: entities past their stale-after time are marked stale. While nothing arrives,
+/// the store is not scanned again before the next entity is due.
+fn expire_entities(mut data: ResMut<FeedData>, mut last: Local<Option<Instant>>, mut watch: Local<ExpiryWatch>) {
+    // Changes by others since this system last ran (its own marks are not seen here).
+    if data.is_changed() {
+        watch.changed = true;
+    }
     if last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
         return;
     }
     *last = Some(Instant::now());
+    let now = now_ms();
+    if !watch.changed && watch.next.is_some_and(|next| now <= next) {
+        return;
+    }
+    let changed = std::mem::take(&mut watch.changed);
+    watch.next = None;
     if data.bypass_change_detection().synced {
-        let n = data.bypass_change_detection().expire(now_ms());
+        let n = data.bypass_change_detection().expire(now);
         if n > 0 {
             data.set_changed();
             debug!("feed: {n} entities went stale");
+        }
+        // A second quiet look in a row: find when the next entity is due (one more scan, then
+        // none until then).
+        if !changed {
+            let d = data.bypass_change_detection();
+            let next = [
+                next_expiry(&d.incidents),
+                next_expiry(&d.cameras),
+                next_expiry(&d.facilities),
+                next_expiry(&d.supply_depots),
+                next_expiry(&d.units),
+                next_expiry(&d.sensors),
+                next_expiry(&d.areas),
+            ];
+            watch.next = next.into_iter().min();
         }
     }
 }

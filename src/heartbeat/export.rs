@@ -4,7 +4,6 @@
 //! reads the backend's snapshot and index history with the feed client, has a second twinhall
 //! render the scene when a display is there, and writes the same file.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,10 +15,9 @@ use twinhall_core::metrics::Metrics;
 use twinhall_core::protocol::{GovernanceIndex, now_ms};
 use twinhall_core::store::FeedStore;
 
-use super::trend::{IndexTrend, TREND_DAYS};
-use crate::Settings;
-use crate::city::City;
+use crate::context::{City, Settings};
 use crate::feed::FeedData;
+use crate::metrics::{IndexTrend, TREND_DAYS};
 
 /// Longest wait for the backend's snapshot.
 const SNAPSHOT_WAIT: Duration = Duration::from_secs(15);
@@ -40,14 +38,6 @@ pub struct ExportStatus {
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<ExportRequest>().init_resource::<ExportStatus>().add_systems(Update, start_export);
-}
-
-/// A PNG file's bytes of a captured image.
-pub fn png_bytes(image: &Image) -> Result<Vec<u8>, String> {
-    let rgb = image.clone().try_into_dynamic().map_err(|e| e.to_string())?.to_rgb8();
-    let mut out = Cursor::new(Vec::new());
-    rgb.write_to(&mut out, image::ImageFormat::Png).map_err(|e| e.to_string())?;
-    Ok(out.into_inner())
 }
 
 /// Writes the briefing of this store to `path`.
@@ -80,8 +70,9 @@ fn start_export(mut commands: Commands, mut requests: MessageReader<ExportReques
               settings: Res<Settings>,
               city: Res<City>,
               mut status: ResMut<ExportStatus>| {
-            let png =
-                png_bytes(&captured.image).map_err(|e| warn!("briefing: the wall's picture is left out: {e}")).ok();
+            let png = crate::context::png_bytes(&captured.image)
+                .map_err(|e| warn!("briefing: the wall's picture is left out: {e}"))
+                .ok();
             let name = city.display_name(settings.lang(), &settings.config.city.name);
             let lang = settings.lang();
             let result = write_brief(&path, &data, &settings, &name, &trend.samples, png.as_deref());
@@ -141,7 +132,7 @@ pub fn brief_cli(settings: &Settings, out: &Path, picture: bool) -> Result<(), S
         trend.push(i.clone());
     }
     let png = if picture { scene_png(settings, out) } else { None };
-    let name = crate::city::source_name(&settings.city_source, settings.lang(), &settings.config.city.name);
+    let name = crate::context::source_name(&settings.city_source, settings.lang(), &settings.config.city.name);
     write_brief(out, &store, settings, &name, &trend, png.as_deref())?;
     let lang = settings.lang();
     println!("{} {}", lang.tr("指数简报已写入", "briefing written to"), out.display());

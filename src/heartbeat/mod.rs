@@ -4,14 +4,11 @@
 //! areas ranked at each level, efficiency supervision (效能监管) from the incidents, and the
 //! index briefing (指数简报) exported as one HTML file.
 //!
-//! - `trend`: the index's history: the backend's (`GET /v1/index/history`, or the embedded
-//!   simulator's) once the feed is live, then every report the feed sends;
 //! - `panel`: the hub's section of the side panel, and the drill-down state it drives;
 //! - `export`: the briefing, from the panel (with a picture of the wall) or `twinhall brief`.
 
 mod export;
 mod panel;
-mod trend;
 
 #[cfg(test)]
 mod tests;
@@ -20,12 +17,11 @@ use bevy::prelude::*;
 use twinhall_core::heartbeat::{RankedArea, Scope, rank, score_of};
 use twinhall_core::protocol::{Area, AreaLevel, IndexAspect};
 
-pub use export::{ExportRequest, ExportStatus, brief_cli, png_bytes};
+pub use export::{ExportRequest, ExportStatus, brief_cli};
 pub use panel::HeartbeatUi;
-pub use trend::IndexTrend;
 
+use crate::context::{AreaChoropleth, OverlayLayers};
 use crate::feed::FeedData;
-use crate::overlays::{AreaChoropleth, OverlayLayers};
 
 /// Where the leader has drilled to and which aspect colours the map.
 #[derive(Resource, Clone, Debug, Default, PartialEq)]
@@ -75,9 +71,9 @@ pub fn ranked_children(data: &FeedData, drill: &Drill) -> Vec<RankedArea> {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Drill>().add_plugins((trend::plugin, export::plugin)).add_systems(
+    app.init_resource::<Drill>().add_plugins(export::plugin).add_systems(
         Update,
-        drive_choropleth.in_set(crate::AppSystems::UpdateOverlays).before(crate::overlays::OverlaySystems::Build),
+        drive_choropleth.in_set(crate::context::AppSystems::Analyse).before(crate::context::AppSystems::Draw),
     );
 }
 

@@ -15,11 +15,11 @@ use twinhall_core::overlay::{index_level, level_rgb};
 use twinhall_core::protocol::{AreaLevel, GovernanceIndex, IndexAspect, WarningLevel};
 
 use super::export::{ExportRequest, ExportStatus};
-use super::trend::IndexTrend;
 use super::{Drill, child_level, ranked_children};
-use crate::camera::FlyTo;
+use crate::context::FlyTo;
 use crate::feed::FeedData;
-use crate::theatre::LiveMetrics;
+use crate::metrics::IndexTrend;
+use crate::metrics::LiveMetrics;
 
 /// Areas listed at a level.
 const RANKED: usize = 10;

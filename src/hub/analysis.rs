@@ -18,7 +18,7 @@ use twinhall_core::protocol::{Incident, IncidentStatus, Unit, UnitKind, UnitStat
 use twinhall_core::sim::DRONE_SPEED_MPS;
 
 use super::{HubContext, HubPlans, HubState};
-use crate::city::City;
+use crate::context::City;
 use crate::feed::FeedData;
 
 /// Most other open incidents that compete with the focused one for units.
@@ -79,7 +79,7 @@ impl FocusAnalysis {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<FocusAnalysis>()
-        .add_systems(Update, analyse.in_set(crate::AppSystems::UpdateOverlays).after(super::apply_focus));
+        .add_systems(Update, analyse.in_set(crate::context::AppSystems::Analyse).after(super::apply_focus));
 }
 
 /// Walkers move slower than the road speeds the graph holds (as the simulator moves them).

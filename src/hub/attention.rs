@@ -8,11 +8,9 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use twinhall_core::protocol::now_ms;
 
-use super::FocusIncident;
-use crate::Settings;
+use crate::context::{ConsoleRect, FocusIncident, PanelSystems, Settings};
 use crate::feed::FeedData;
 use crate::overlays::text;
-use crate::ui::panel::{ConsoleRect, PanelSystems};
 
 /// Incidents reported this recently count as new even when they arrive in a snapshot.
 const NEW_MS: i64 = 5 * 60 * 1000;
@@ -37,7 +35,7 @@ impl AttentionQueue {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<AttentionQueue>()
-        .add_systems(Update, watch_incidents.in_set(crate::AppSystems::UpdateOverlays))
+        .add_systems(Update, watch_incidents.in_set(crate::context::AppSystems::Analyse))
         .add_systems(EguiPrimaryContextPass, card.after(PanelSystems));
 }
 

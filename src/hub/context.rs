@@ -4,13 +4,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::context::City;
 use bevy::prelude::*;
 use crossbeam_channel::Receiver;
 use twinhall_core::hub::rank::Ranker;
 use twinhall_core::hub::sight::BuildingIndex;
 use twinhall_core::routing::RoadGraph;
-
-use crate::city::City;
 
 /// The city's road ranker and building index, ready for queries.
 #[derive(Resource, Clone)]
@@ -27,7 +26,7 @@ pub struct HubContext {
 struct Building(Receiver<HubContext>);
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, (start_build, finish_build).chain().in_set(crate::AppSystems::UpdateCity));
+    app.add_systems(Update, (start_build, finish_build).chain().in_set(crate::context::AppSystems::City));
 }
 
 /// Builds the context for the city: synchronously, for tests and tools.

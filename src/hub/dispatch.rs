@@ -6,20 +6,16 @@
 //! (recommendation, order, answers, status changes, arrivals) goes to the same journal.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
-use crossbeam_channel::Receiver;
-use twinhall_client::FeedClient;
-use twinhall_client::outbox::{DispatchSink, Outbox, OutboxUpdate, SendError};
+use twinhall_client::outbox::{Outbox, OutboxUpdate};
 use twinhall_core::hub::journal::{Journal, OrderStatus, TimelineEntry};
-use twinhall_core::protocol::{DispatchOrder, DispatchRequest, IncidentStatus, UnitStatus, now_ms};
+use twinhall_core::protocol::{DispatchRequest, IncidentStatus, UnitStatus, now_ms};
 
 use super::HubState;
-use crate::Settings;
-use crate::feed::{EmbeddedDispatch, FeedData, FeedLink};
+use crate::context::Settings;
+use crate::feed::{FeedData, FeedSource};
 use crate::overlays::text;
 
 /// The journal and the sending side, once the feed is known.
@@ -70,34 +66,13 @@ struct Watched {
     units: HashMap<String, (String, UnitStatus)>,
 }
 
-/// The remote client as a dispatch sink.
-struct ClientSink(Arc<FeedClient>);
-
-impl DispatchSink for ClientSink {
-    fn send(&self, key: &str, request: &DispatchRequest) -> Receiver<Result<DispatchOrder, SendError>> {
-        self.0.dispatch_with_key(key.to_owned(), request.clone())
-    }
-}
-
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<DispatchTiming>().init_resource::<Watched>().add_message::<RequestDispatch>().add_systems(
         Update,
         (open_outbox, start_undo, send_after_undo, poll_outbox, follow_timeline)
             .chain()
-            .in_set(crate::AppSystems::UpdateOverlays),
+            .in_set(crate::context::AppSystems::Analyse),
     );
-}
-
-/// The journal's path: the config's, or ~/.local/share/twinhall/journal.sqlite.
-pub fn journal_path(settings: &Settings) -> PathBuf {
-    if !settings.config.hub.journal.is_empty() {
-        return PathBuf::from(&settings.config.hub.journal);
-    }
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("twinhall").join("journal.sqlite")
 }
 
 /// Opens the journal once a feed (remote or embedded) can take orders, and resends what it holds.
@@ -106,18 +81,13 @@ fn open_outbox(
     settings: Res<Settings>,
     outbox: Option<Res<HubOutbox>>,
     failed: Option<Res<OutboxError>>,
-    link: Option<Res<FeedLink>>,
-    embedded: Option<Res<EmbeddedDispatch>>,
+    source: FeedSource,
 ) {
     if outbox.is_some() || failed.is_some() {
         return;
     }
-    let sink: Box<dyn DispatchSink> = match (link.as_ref().and_then(|l| l.client.clone()), embedded) {
-        (Some(client), _) => Box::new(ClientSink(client)),
-        (None, Some(e)) => Box::new(e.clone()),
-        _ => return,
-    };
-    let path = journal_path(&settings);
+    let Some(sink) = source.dispatch_sink() else { return };
+    let path = settings.journal_path();
     if let Some(dir) = path.parent()
         && let Err(e) = std::fs::create_dir_all(dir)
     {

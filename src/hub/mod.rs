@@ -21,7 +21,7 @@ mod scene;
 pub use analysis::{FocusAnalysis, RankedUnit, Recommendation};
 pub use attention::AttentionQueue;
 pub use context::HubContext;
-pub use dispatch::{DispatchTiming, HubOutbox, UndoBar, journal_path};
+pub use dispatch::{DispatchTiming, HubOutbox, UndoBar};
 pub use panel::HubUi;
 
 use std::sync::Arc;
@@ -31,11 +31,8 @@ use twinhall_core::config::HubConfig;
 use twinhall_core::hub::plans::Plans;
 use twinhall_core::protocol::{EntityKind, IncidentCategory, IncidentStatus};
 
-use crate::Settings;
-use crate::camera::FlyTo;
-use crate::city::City;
+use crate::context::{City, FlyTo, FocusIncident, Selection, Settings};
 use crate::feed::FeedData;
-use crate::overlays::Selection;
 
 /// The plans (预案) in force.
 #[derive(Resource, Clone, Debug)]
@@ -72,10 +69,6 @@ impl HubState {
     }
 }
 
-/// Focus an incident: fly to it, draw its ring, compute its surroundings.
-#[derive(Message, Debug, Clone, PartialEq, Eq)]
-pub struct FocusIncident(pub String);
-
 /// Loads the plans the config names (or the built-in ones); the error names file, line and field.
 pub fn load_plans(config: &HubConfig) -> Result<Plans, String> {
     if config.plans.is_empty() {
@@ -91,9 +84,13 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(PreStartup, init_state)
         .add_systems(
             Update,
-            (scripted_focus, focus_from_selection, apply_focus).chain().in_set(crate::AppSystems::UpdateOverlays),
+            // A focus is a command: taken before the camera moves, so its flight starts this frame.
+            (scripted_focus, focus_from_selection, apply_focus)
+                .chain()
+                .after(crate::context::AppSystems::Commands)
+                .before(crate::context::AppSystems::Camera),
         )
-        .add_systems(Update, scripted_dispatch.in_set(crate::AppSystems::UpdateOverlays).after(analysis::analyse))
+        .add_systems(Update, scripted_dispatch.in_set(crate::context::AppSystems::Analyse).after(analysis::analyse))
         .add_plugins((
             context::plugin,
             analysis::plugin,
@@ -259,19 +256,24 @@ mod tests {
 
     use super::dispatch::RequestDispatch;
     use super::*;
-    use crate::city::City;
     use crate::feed::FeedData;
 
     /// A real twinhall-feed server on loopback, in this process (its own tokio runtime thread).
     fn start_backend(city: &twinhall_core::CityModel, orders: std::path::PathBuf) -> String {
+        // The clock is the wall clock (the attention queue reads "new" against it), so the daily
+        // rhythm would scale the rate by the time of day (0.37 to 1.58): divided out, 300 a
+        // minute whenever the test runs. No made-up past: it would draw the arrivals' random
+        // numbers by the time of day too, and nothing here reads it.
+        let start_ms = twinhall_core::protocol::now_ms();
         let sim = Simulation::new(
             city,
             SimConfig {
                 units: 30,
                 cameras: 150,
                 incidents: 0,
-                incidents_per_minute: 300.0,
-                start_ms: twinhall_core::protocol::now_ms(),
+                incidents_per_minute: 300.0 / twinhall_core::sim::daily_rhythm(start_ms),
+                start_ms,
+                history_days: 0,
                 ..SimConfig::default()
             },
         );
@@ -317,8 +319,8 @@ mod tests {
         app.add_plugins((MinimalPlugins, AssetPlugin::default()))
             .insert_resource(settings)
             .insert_resource(City { model: Arc::new(model), source: CitySource::Generated(400) })
-            .init_resource::<crate::overlays::Selection>()
-            .add_message::<crate::camera::FlyTo>()
+            .init_resource::<crate::context::Selection>()
+            .add_message::<crate::context::FlyTo>()
             .add_plugins(crate::feed::plugin)
             .add_plugins(plugin);
 

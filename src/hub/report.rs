@@ -32,7 +32,7 @@ impl Default for ReportDir {
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<ExportReport>()
         .init_resource::<ReportDir>()
-        .add_systems(Update, export.in_set(crate::AppSystems::Capture));
+        .add_systems(Update, export.in_set(crate::context::AppSystems::Capture));
 }
 
 fn esc(s: &str) -> String {
@@ -185,7 +185,7 @@ fn export(
         }
         let png_path = dir.join(&png);
         commands.spawn(Screenshot::primary_window()).observe(move |captured: On<ScreenshotCaptured>| {
-            match crate::capture::save_png(&captured.image, &png_path) {
+            match crate::context::save_png(&captured.image, &png_path) {
                 Ok(()) => info!("report: scene saved to {}", png_path.display()),
                 Err(e) => error!("report: {}: cannot save the scene: {e}", png_path.display()),
             }

@@ -8,16 +8,16 @@ use bevy::prelude::*;
 use twinhall_core::LonLat;
 
 use super::{FocusAnalysis, HubContext, HubState};
-use crate::city::City;
+use crate::context::City;
+use crate::context::scene_of;
 use crate::feed::FeedData;
-use crate::overlays::scene_of;
 
 /// The hub's gizmo entity.
 #[derive(Component)]
 pub struct HubGizmo;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, draw_focus.in_set(crate::AppSystems::UpdateOverlays).after(super::analysis::analyse));
+    app.add_systems(Update, draw_focus.in_set(crate::context::AppSystems::Analyse).after(super::analysis::analyse));
 }
 
 #[allow(clippy::too_many_arguments)]

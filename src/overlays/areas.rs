@@ -10,9 +10,8 @@ use twinhall_core::model::Polygon;
 use twinhall_core::overlay::{index_level, level_rgb};
 use twinhall_core::protocol::AreaLevel;
 
-use super::icons::linear;
-use super::{OverlayChanges, OverlayLayers, OverlaySystems, local_of};
-use crate::city::City;
+use super::OverlayChanges;
+use crate::context::{AppSystems, City, OverlayLayers, linear, local_of};
 use crate::feed::FeedData;
 
 const LEVELS: [AreaLevel; 5] =
@@ -22,7 +21,7 @@ const LEVELS: [AreaLevel; 5] =
 struct AreaLayer(AreaLevel);
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn).add_systems(Update, (build, show).chain().in_set(OverlaySystems::Build));
+    app.add_systems(Startup, spawn).add_systems(Update, (build, show).chain().in_set(AppSystems::Draw));
 }
 
 fn spawn(
@@ -76,7 +75,7 @@ fn build(
     city: Res<City>,
     meshes: Option<ResMut<Assets<Mesh>>>,
     q: Query<(&AreaLayer, &Mesh3d)>,
-    choropleth: Res<super::AreaChoropleth>,
+    choropleth: Res<crate::context::AreaChoropleth>,
 ) {
     let Some(mut meshes) = meshes else { return };
     if !changes.areas && !choropleth.is_changed() {
@@ -104,7 +103,9 @@ fn build(
             if ring.len() < 3 {
                 continue;
             }
-            let [r, g, b] = level_rgb(index_level(crate::heartbeat::area_score(a, choropleth.aspect)));
+            let [r, g, b] = level_rgb(index_level(
+                twinhall_core::heartbeat::score_of(a, choropleth.aspect).map_or(a.governance_index, |(s, _)| s),
+            ));
             ex.flat_polygon(
                 &Polygon { exterior: ring.clone(), holes: Vec::new() },
                 1.0,

@@ -7,7 +7,7 @@ use twinhall_core::frame::LocalGrid;
 use twinhall_core::protocol::EntityKind;
 
 use super::spatial::Spatial;
-use crate::city::City;
+use crate::context::City;
 use crate::feed::FeedData;
 
 /// Which kinds changed this frame (the layers rebuild only these).
@@ -104,9 +104,15 @@ pub(super) fn collect_changes(
     };
     let mut done = [false; KINDS.len()];
     let l = |lon, lat| fast.to_local(LonLat::new(lon, lat));
-    let s = &mut *spatial;
     let defer = applied_now && total <= BULK && !pending.deferred;
     pending.deferred = defer;
+    // Nothing waiting (most frames): the spatial index and the changes are left untouched, so
+    // neither is marked changed for their readers.
+    if !pending.waiting.contains(&true) {
+        changes.set_if_neq(OverlayChanges::default());
+        return;
+    }
+    let s = &mut *spatial;
     let first = pending.first;
     for k in (first..KINDS.len()).chain(0..first) {
         if !pending.waiting[k] {

@@ -10,9 +10,8 @@ use bevy::prelude::*;
 
 use twinhall_core::overlay::thin::{moved_enough, nearest};
 
-use super::icons::linear;
-use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, local_of};
-use crate::city::City;
+use super::OverlayChanges;
+use crate::context::{AppSystems, City, OverlayLayers, OverlayView, linear, local_of};
 use crate::feed::FeedData;
 
 pub(super) const SEGMENTS: usize = 6;
@@ -26,7 +25,7 @@ pub const CONE_BUDGET: usize = 1500;
 pub(super) struct ConeLayer;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn).add_systems(Update, (build, show).in_set(OverlaySystems::Build));
+    app.add_systems(Startup, spawn).add_systems(Update, (build, show).in_set(AppSystems::Draw));
 }
 
 fn spawn(

@@ -13,8 +13,10 @@ use twinhall_core::overlay::thin::{Urgency, most_urgent};
 use twinhall_core::protocol::{EntityKind, FacilityKind, IncidentCategory, IncidentStatus, now_ms};
 
 use super::material::{Icon, IconMaterial, IconVerts, RingMaterial, Shape, is_empty_layer};
-use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, Selection, Spatial, local_of, scene_of};
-use crate::city::City;
+use super::{OverlayChanges, Spatial};
+use crate::context::{
+    AppSystems, City, OverlayLayers, OverlayView, Selection, linear, local_of, scene_of, severity_rgb,
+};
 use crate::feed::FeedData;
 
 /// One overlay mesh entity.
@@ -52,13 +54,8 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<CameraClusters>().add_systems(Startup, spawn_layers).add_systems(
         Update,
         (build_incidents, build_cameras, build_points, build_rings, show_layers, scale_materials)
-            .in_set(OverlaySystems::Build),
+            .in_set(AppSystems::Draw),
     );
-}
-
-pub fn linear(r: f32, g: f32, b: f32, a: f32) -> [f32; 4] {
-    let c = Color::srgba(r, g, b, a).to_linear();
-    [c.red, c.green, c.blue, c.alpha]
 }
 
 fn spawn_layers(
@@ -150,15 +147,6 @@ fn scale_materials(
     }
 }
 
-pub fn severity_rgb(severity: u8) -> [f32; 3] {
-    match severity {
-        0 | 1 => [0.25, 0.6, 1.0],
-        2 => [1.0, 0.85, 0.1],
-        3 => [1.0, 0.5, 0.05],
-        _ => [1.0, 0.12, 0.12],
-    }
-}
-
 pub fn category_shape(c: IncidentCategory) -> Shape {
     use IncidentCategory::*;
     match c {
@@ -181,7 +169,7 @@ fn build_incidents(
     changes: Res<OverlayChanges>,
     data: Res<FeedData>,
     spatial: Res<Spatial>,
-    filter: Res<super::IncidentFilter>,
+    filter: Res<crate::context::IncidentFilter>,
     registry: Option<Res<IconMeshes>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
 ) {
@@ -357,7 +345,7 @@ fn build_rings(
     data: Res<FeedData>,
     city: Res<City>,
     spatial: Res<Spatial>,
-    filter: Res<super::IncidentFilter>,
+    filter: Res<crate::context::IncidentFilter>,
     registry: Option<Res<IconMeshes>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
     mut last_minute: Local<i64>,

@@ -14,9 +14,8 @@ use twinhall_core::protocol::{EntityKind, FacilityKind};
 use super::icons::{CameraClusters, ICON_Y};
 use super::text;
 use super::units::UnitMotions;
-use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, Spatial, local_of, scene_of};
-use crate::Settings;
-use crate::city::City;
+use super::{OverlayChanges, Spatial};
+use crate::context::{AppSystems, City, LabelSource, OverlayLayers, OverlayView, Settings, local_of, scene_of};
 use crate::feed::FeedData;
 
 /// A placed label: where (window logical px, the label's box), its text and kind.
@@ -40,6 +39,34 @@ pub struct LabelLayout {
 struct LabelState {
     declutter: Declutter,
     last: Option<Instant>,
+    /// Clock time (`Time::elapsed_secs_wrapped`) of the last layout.
+    laid_at: f32,
+    /// The last layout was put off to the next frame (a busy frame).
+    deferred: bool,
+    /// `items` and `badges` are up to date with the view, layers, data and settings.
+    gathered: bool,
+    /// The label candidates, in priority order of kind, gathered when their inputs change; a
+    /// layout while only units move just places them again.
+    items: Vec<Item>,
+    badges: Vec<(Vec2, String)>,
+}
+
+/// A label candidate kept between layouts.
+struct Item {
+    key: u64,
+    priority: u8,
+    size: [f32; 2],
+    text: String,
+    kind: EntityKind,
+    anchor: Anchor,
+}
+
+enum Anchor {
+    /// On the view, px (fixed while the view and the data stay).
+    Fixed([f32; 2]),
+    /// A unit: where its motion draws it (`moves`: not stale) or else at its report (`at`,
+    /// local metres).
+    Unit { slot: u32, at: [f64; 2], moves: bool },
 }
 
 /// Most candidates considered per kind, nearest the focus first.
@@ -48,12 +75,12 @@ const PER_KIND: usize = 400;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<LabelLayout>()
         .init_resource::<LabelState>()
-        .add_systems(Update, layout_labels.in_set(OverlaySystems::Layout).run_if(own_layout));
+        .add_systems(Update, layout_labels.in_set(AppSystems::Layout).run_if(own_layout));
 }
 
-/// A follower of a wall of several machines paints its leader's labels (`wall::sync`).
-fn own_layout(follow: Option<Res<crate::wall::sync::Follow>>) -> bool {
-    follow.is_none_or(|f| !f.leader_labels)
+/// A follower of a wall of several machines paints its leader's labels (the wall's claim).
+fn own_layout(source: Option<Res<LabelSource>>) -> bool {
+    source.is_none_or(|s| !s.leader)
 }
 
 fn key(kind: EntityKind, id: &str) -> u64 {
@@ -94,90 +121,141 @@ fn layout_labels(
     mut state: ResMut<LabelState>,
     mut out: ResMut<LabelLayout>,
 ) {
-    let moving = layers.units && !data.units.is_empty();
+    let t = time.elapsed_secs_wrapped();
+    // What the candidates are gathered from changed: they are gathered again at the next layout.
+    if view.is_changed()
+        || layers.is_changed()
+        || changes.any()
+        || data.is_changed()
+        || settings.is_changed()
+        || city.is_changed()
+        || clusters.is_changed()
+    {
+        state.gathered = false;
+    }
+    // Only while some unit is drawn moving (its report under 4 s old, not stale) do the labels
+    // follow it, ten times a second.
+    let moving = layers.units && motions.moved_between(state.laid_at, t);
     let due = state.last.is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
-    if !(view.is_changed() || layers.is_changed() || changes.any() || (moving && due)) {
+    if !(view.is_changed() || layers.is_changed() || changes.any() || state.deferred || (moving && due)) {
         return;
     }
     // A batch applied or layers rebuilt this frame: lay out on the next one, unless the view moved.
     let busy = changes.any() || data.is_changed();
     if busy && !view.is_changed() && !layers.is_changed() && state.last.is_some() {
         state.last = None;
+        state.deferred = true;
         return;
     }
     state.last = Some(Instant::now());
+    state.laid_at = t;
+    state.deferred = false;
     if view.size.x < 1.0 || !layers.labels {
         if !out.labels.is_empty() || !out.badges.is_empty() {
             *out = LabelLayout::default();
         }
         return;
     }
-    let lang = settings.lang();
     let font_px = 14.0 * view.text_scale;
-    let radius = f64::from(view.distance_m) * 1.6;
-    let t = time.elapsed_secs_wrapped();
-    let mut cands = Vec::new();
-    let mut texts: Vec<(String, EntityKind)> = Vec::new();
-    let mut add = |kind: EntityKind, id: &str, priority: u8, pos: Vec3, text: String| {
-        let Some(anchor) = view.to_screen(pos) else { return };
-        let size = [text_width(&text, font_px) + 10.0, font_px * 1.45];
-        cands.push(Candidate { key: key(kind, id), priority, anchor: anchor.to_array(), size });
-        texts.push((text, kind));
-    };
-    if layers.incidents {
-        for (slot, _) in spatial.incidents.within(view.focus, radius).into_iter().take(PER_KIND) {
-            let Some(i) = data.incidents.slot(slot) else { continue };
-            let status = text::incident_status(i.status, lang);
-            let text = format!("{} · {status}", i.title);
-            add(EntityKind::Incident, &i.id, 0, scene_of(local_of(&city, i.lon, i.lat), ICON_Y + 4.0), text);
-        }
-    }
-    if layers.units {
-        for (slot, _) in spatial.units.within(view.focus, radius).into_iter().take(PER_KIND) {
-            let Some(u) = data.units.slot(slot) else { continue };
-            let p = motions.position(slot, t).map(|p| [f64::from(p[0]), f64::from(p[1])]);
-            let p = p.unwrap_or_else(|| local_of(&city, u.lon, u.lat));
-            let text = match unit_eta_s(&city, u) {
-                Some(s) => format!("{} · ETA {}:{:02}", u.name, s / 60, s % 60),
-                None => u.name.clone(),
+    let state = &mut *state;
+    if !state.gathered {
+        state.gathered = true;
+        let lang = settings.lang();
+        let radius = f64::from(view.distance_m) * 1.6;
+        let mut items = Vec::new();
+        // A label at a scene point (fixed on the view), or following a unit.
+        let mut add = |kind: EntityKind, id: &str, priority: u8, pos: Vec3, unit: Option<Anchor>, text: String| {
+            let anchor = match unit {
+                Some(unit) => unit,
+                None => {
+                    let Some(a) = view.to_screen(pos) else { return };
+                    Anchor::Fixed(a.to_array())
+                }
             };
-            add(EntityKind::Unit, &u.id, 1, scene_of(p, ICON_Y + 2.0), text);
-        }
-    }
-    if layers.cameras && clusters.cell_m.is_none() && view.distance_m < 1500.0 {
-        for (slot, _) in spatial.cameras.within(view.focus, radius).into_iter().take(PER_KIND) {
-            let Some(c) = data.cameras.slot(slot) else { continue };
-            add(EntityKind::Camera, &c.id, 2, scene_of(local_of(&city, c.lon, c.lat), ICON_Y), c.name.clone());
-        }
-    }
-    if layers.facilities {
-        for (slot, _) in spatial.facilities.within(view.focus, radius).into_iter().take(PER_KIND) {
-            let Some(f) = data.facilities.slot(slot) else { continue };
-            if f.kind == FacilityKind::Hydrant {
-                continue;
+            let size = [text_width(&text, font_px) + 10.0, font_px * 1.45];
+            items.push(Item { key: key(kind, id), priority, size, text, kind, anchor });
+        };
+        if layers.incidents {
+            for (slot, _) in spatial.incidents.within(view.focus, radius).into_iter().take(PER_KIND) {
+                let Some(i) = data.incidents.slot(slot) else { continue };
+                let status = text::incident_status(i.status, lang);
+                let text = format!("{} · {status}", i.title);
+                let pos = scene_of(local_of(&city, i.lon, i.lat), ICON_Y + 4.0);
+                add(EntityKind::Incident, &i.id, 0, pos, None, text);
             }
-            add(EntityKind::Facility, &f.id, 3, scene_of(local_of(&city, f.lon, f.lat), ICON_Y), f.name.clone());
         }
+        if layers.units {
+            for (slot, _) in spatial.units.within(view.focus, radius).into_iter().take(PER_KIND) {
+                let Some(u) = data.units.slot(slot) else { continue };
+                // A stale unit is drawn still at its report (units.rs): so is its label.
+                let unit = Anchor::Unit { slot, at: local_of(&city, u.lon, u.lat), moves: !data.units.is_stale(slot) };
+                let text = match unit_eta_s(&city, u) {
+                    Some(s) => format!("{} · ETA {}:{:02}", u.name, s / 60, s % 60),
+                    None => u.name.clone(),
+                };
+                add(EntityKind::Unit, &u.id, 1, Vec3::ZERO, Some(unit), text);
+            }
+        }
+        if layers.cameras && clusters.cell_m.is_none() && view.distance_m < 1500.0 {
+            for (slot, _) in spatial.cameras.within(view.focus, radius).into_iter().take(PER_KIND) {
+                let Some(c) = data.cameras.slot(slot) else { continue };
+                let pos = scene_of(local_of(&city, c.lon, c.lat), ICON_Y);
+                add(EntityKind::Camera, &c.id, 2, pos, None, c.name.clone());
+            }
+        }
+        if layers.facilities {
+            for (slot, _) in spatial.facilities.within(view.focus, radius).into_iter().take(PER_KIND) {
+                let Some(f) = data.facilities.slot(slot) else { continue };
+                if f.kind == FacilityKind::Hydrant {
+                    continue;
+                }
+                let pos = scene_of(local_of(&city, f.lon, f.lat), ICON_Y);
+                add(EntityKind::Facility, &f.id, 3, pos, None, f.name.clone());
+            }
+        }
+        if layers.depots {
+            for (slot, _) in spatial.depots.within(view.focus, radius).into_iter().take(PER_KIND) {
+                let Some(d) = data.supply_depots.slot(slot) else { continue };
+                let pos = scene_of(local_of(&city, d.lon, d.lat), ICON_Y);
+                add(EntityKind::SupplyDepot, &d.id, 3, pos, None, d.name.clone());
+            }
+        }
+        state.items = items;
+        state.badges = if layers.cameras {
+            clusters
+                .clusters
+                .iter()
+                .filter(|c| c.count > 1)
+                .filter_map(|c| view.to_screen(scene_of(c.centre, ICON_Y)).map(|p| (p, c.count.to_string())))
+                .collect()
+        } else {
+            Vec::new()
+        };
     }
-    if layers.depots {
-        for (slot, _) in spatial.depots.within(view.focus, radius).into_iter().take(PER_KIND) {
-            let Some(d) = data.supply_depots.slot(slot) else { continue };
-            add(EntityKind::SupplyDepot, &d.id, 3, scene_of(local_of(&city, d.lon, d.lat), ICON_Y), d.name.clone());
-        }
+    // Units are placed where they are drawn now; everything else where it was gathered.
+    let mut cands = Vec::with_capacity(state.items.len());
+    let mut item_of = Vec::with_capacity(state.items.len());
+    for (k, item) in state.items.iter().enumerate() {
+        let anchor = match item.anchor {
+            Anchor::Fixed(a) => a,
+            Anchor::Unit { slot, at, moves } => {
+                let drawn = moves.then(|| motions.position(slot, t)).flatten();
+                let p = drawn.map(|p| [f64::from(p[0]), f64::from(p[1])]).unwrap_or(at);
+                let Some(a) = view.to_screen(scene_of(p, ICON_Y + 2.0)) else { continue };
+                a.to_array()
+            }
+        };
+        cands.push(Candidate { key: item.key, priority: item.priority, anchor, size: item.size });
+        item_of.push(k);
     }
     let placed = state.declutter.place(&cands, view.size.to_array());
-    let labels =
-        placed.into_iter().map(|(i, rect)| Label { rect, text: texts[i].0.clone(), kind: texts[i].1 }).collect();
-    let badges = if layers.cameras {
-        clusters
-            .clusters
-            .iter()
-            .filter(|c| c.count > 1)
-            .filter_map(|c| view.to_screen(scene_of(c.centre, ICON_Y)).map(|p| (p, c.count.to_string())))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let next = LabelLayout { labels, badges, font_px };
+    let labels = placed
+        .into_iter()
+        .map(|(i, rect)| {
+            let item = &state.items[item_of[i]];
+            Label { rect, text: item.text.clone(), kind: item.kind }
+        })
+        .collect();
+    let next = LabelLayout { labels, badges: state.badges.clone(), font_px };
     out.set_if_neq(next);
 }

@@ -18,51 +18,26 @@ mod panel;
 mod pick;
 mod routes;
 mod spatial;
-mod state;
 pub mod text;
 mod units;
-mod view;
 
 #[cfg(test)]
 mod tests;
 
 pub use changes::OverlayChanges;
-pub use icons::{IconMeshes, linear, severity_rgb};
+pub use icons::IconMeshes;
 pub use labels::{Label, LabelLayout, unit_eta_s};
 pub use material::{Icon, IconMaterial, IconVerts, RingMaterial, Shape};
 pub use panel::{request_image, request_still};
 pub use spatial::{KindIndex, Spatial};
-pub use state::{AreaChoropleth, FeedRef, IncidentFilter, NearHere, OverlayLayers, Selection};
-pub use view::{OverlayView, PickView, local_of, scene_of};
 
+use crate::context::AppSystems;
 use bevy::prelude::*;
 
-use crate::AppSystems;
-
-/// Ordering within the overlays.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OverlaySystems {
-    Changes,
-    Build,
-    Layout,
-}
-
 pub fn plugin(app: &mut App) {
-    app.init_resource::<OverlayLayers>()
-        .init_resource::<IncidentFilter>()
-        .init_resource::<AreaChoropleth>()
-        .init_resource::<Selection>()
-        .init_resource::<OverlayView>()
-        .init_resource::<PickView>()
-        .init_resource::<OverlayChanges>()
+    app.init_resource::<OverlayChanges>()
         .init_resource::<Spatial>()
-        .configure_sets(
-            Update,
-            (OverlaySystems::Changes, OverlaySystems::Build, OverlaySystems::Layout)
-                .chain()
-                .in_set(AppSystems::UpdateOverlays),
-        )
-        .add_systems(Update, (view::update_view, changes::collect_changes).in_set(OverlaySystems::Changes))
+        .add_systems(Update, changes::collect_changes.in_set(AppSystems::View).after(crate::context::update_view))
         .add_plugins((
             material::plugin,
             icons::plugin,

@@ -8,13 +8,13 @@ use bevy_egui::input::EguiWantsInput;
 use twinhall_core::overlay::coverage::{View, covering};
 use twinhall_core::protocol::EntityKind;
 
+use super::Spatial;
 use super::icons::{CameraClusters, ICON_Y};
 use super::units::UnitMotions;
-use super::{
-    FeedRef, NearHere, OverlayLayers, OverlaySystems, OverlayView, PickView, Selection, Spatial, local_of, scene_of,
-};
 use crate::camera::GroundCursor;
-use crate::city::City;
+use crate::context::{
+    AppSystems, City, FeedRef, NearHere, OverlayLayers, OverlayView, PickView, Selection, local_of, scene_of,
+};
 use crate::feed::FeedData;
 
 /// Pixels within which an icon counts as under the cursor (times the wall scale).
@@ -29,7 +29,7 @@ struct Presses {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Presses>().add_systems(Update, (hover, click).chain().in_set(OverlaySystems::Layout));
+    app.init_resource::<Presses>().add_systems(Update, (hover, click).chain().in_set(AppSystems::Layout));
 }
 
 /// The entity whose icon is nearest `cursor` on screen, within the pick radius.

@@ -11,10 +11,9 @@ use bevy::render::render_resource::{AsBindGroup, RenderPipelineDescriptor, Speci
 use bevy::shader::ShaderRef;
 use twinhall_core::protocol::{UnitKind, UnitStatus};
 
-use super::icons::linear;
+use super::OverlayChanges;
 use super::material::{ATTRIBUTE_CORNER, ATTRIBUTE_STYLE};
-use super::{OverlayChanges, OverlayLayers, OverlaySystems, OverlayView, local_of};
-use crate::city::City;
+use crate::context::{AppSystems, City, OverlayLayers, OverlayView, linear, local_of};
 use crate::feed::FeedData;
 
 /// Height of the ribbon above the ground, metres.
@@ -82,7 +81,7 @@ pub(super) fn plugin(app: &mut App) {
     } else {
         app.init_asset::<RouteMaterial>();
     }
-    app.add_systems(Startup, spawn_layer).add_systems(Update, build_routes.in_set(OverlaySystems::Build));
+    app.add_systems(Startup, spawn_layer).add_systems(Update, build_routes.in_set(AppSystems::Draw));
 }
 
 /// Ribbon vertices of routes: positions, (side, metres to the end), colours, (direction, px).

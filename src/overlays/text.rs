@@ -6,6 +6,13 @@ use twinhall_core::protocol::{
     WarningLevel,
 };
 
+/// A count or amount as a whole number, never "-0" (a sum that came to a tiny negative, or a
+/// negative zero, reads 0).
+pub fn whole(v: f64) -> String {
+    let r = v.round() + 0.0;
+    if r.is_finite() { format!("{r:.0}") } else { "—".into() }
+}
+
 pub fn category(c: IncidentCategory, lang: Lang) -> &'static str {
     use IncidentCategory::*;
     match c {
@@ -94,5 +101,20 @@ pub fn kind(k: EntityKind, lang: Lang) -> &'static str {
         EntityKind::Unit => lang.tr("力量", "unit"),
         EntityKind::Sensor => lang.tr("感知设备", "sensor"),
         EntityKind::Area => lang.tr("网格区域", "area"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_never_read_negative_zero() {
+        assert_eq!(whole(-0.0), "0");
+        assert_eq!(whole(-0.3), "0");
+        assert_eq!(whole(0.0), "0");
+        assert_eq!(whole(499.6), "500");
+        assert_eq!(whole(-2.0), "-2");
+        assert_eq!(whole(f64::NAN), "—");
     }
 }

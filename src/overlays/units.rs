@@ -12,10 +12,10 @@ use bevy::prelude::*;
 use twinhall_core::overlay::motion::Motion;
 use twinhall_core::protocol::UnitStatus;
 
-use super::icons::{ICON_Y, IconLayer, IconMeshes, linear, set_mesh};
+use super::icons::{ICON_Y, IconLayer, IconMeshes, set_mesh};
 use super::material::{Icon, IconVerts, Shape};
-use super::{OverlayChanges, OverlayLayers, OverlaySystems, Spatial, local_of, scene_of};
-use crate::city::City;
+use super::{OverlayChanges, Spatial};
+use crate::context::{AppSystems, City, OverlayLayers, linear, local_of, scene_of};
 use crate::feed::FeedData;
 
 /// Reports kept per unit for its trail.
@@ -26,12 +26,22 @@ const TRAIL: usize = 8;
 pub struct UnitMotions {
     pub motions: Vec<Option<(u64, Motion)>>,
     pub trails: Vec<VecDeque<[f32; 2]>>,
+    /// Clock time (as `Time::elapsed_secs_wrapped`) after which no unit's drawn position changes
+    /// any more (extrapolation and easing both stop); `None` when none moves. Stale units are
+    /// drawn still, so they do not count.
+    pub moving_until: Option<f32>,
 }
 
 impl UnitMotions {
     /// Drawn position (local metres) of the unit in `slot` at clock time `t`.
     pub fn position(&self, slot: u32, t: f32) -> Option<[f32; 2]> {
         self.motions.get(slot as usize).and_then(|m| m.as_ref()).map(|(_, m)| m.at(t))
+    }
+
+    /// Whether some unit's drawn position changed between clock times `from` and `to` (the
+    /// clock wrapping counts as a change).
+    pub fn moved_between(&self, from: f32, to: f32) -> bool {
+        to < from || (to > from && self.moving_until.is_some_and(|u| u > from))
     }
 }
 
@@ -41,7 +51,7 @@ struct TrailLayer;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<UnitMotions>()
         .add_systems(Startup, spawn_trails)
-        .add_systems(Update, (build_units, show_trails).in_set(OverlaySystems::Build));
+        .add_systems(Update, (build_units, show_trails).in_set(AppSystems::Draw));
 }
 
 pub fn status_rgb(s: UnitStatus) -> [f32; 3] {
@@ -94,7 +104,7 @@ fn build_units(
     meshes: Option<ResMut<Assets<Mesh>>>,
     mut motions: ResMut<UnitMotions>,
     trails: Query<&Mesh3d, With<TrailLayer>>,
-    filter: Res<super::IncidentFilter>,
+    filter: Res<crate::context::IncidentFilter>,
 ) {
     let (Some(registry), Some(mut meshes)) = (registry, meshes) else { return };
     if !changes.units && !filter.is_changed() {
@@ -121,6 +131,7 @@ fn build_units(
     let stale_colour = linear(0.35, 0.36, 0.4, 1.0);
     let mut v = IconVerts::with_capacity(data.units.len());
     let (mut lp, mut lc) = (Vec::new(), Vec::new());
+    let mut moving_until: Option<f32> = None;
     for slot in 0..slots as u32 {
         let s = slot as usize;
         let Some(u) = data.units.slot(slot) else {
@@ -147,6 +158,17 @@ fn build_units(
             }
         };
         m.motions[s] = Some((u.version, motion));
+        // Until when this unit's drawn position changes (labels follow it until then).
+        if !data.units.is_stale(slot) {
+            let extrapolates =
+                if motion.vel != [0.0, 0.0] { twinhall_core::overlay::motion::MAX_EXTRAPOLATION_S } else { 0.0 };
+            let eases = if motion.offset != [0.0, 0.0] { twinhall_core::overlay::motion::EASE_S } else { 0.0 };
+            let span = extrapolates.max(eases);
+            if span > 0.0 {
+                let end = motion.t0 + span;
+                moving_until = Some(moving_until.map_or(end, |u: f32| u.max(end)));
+            }
+        }
         if !filter.admits_unit(u.kind) {
             continue;
         }
@@ -184,6 +206,7 @@ fn build_units(
         }
         // The route still ahead of a unit on its way is drawn by routes.rs.
     }
+    m.moving_until = moving_until;
     set_mesh(&mut meshes, &registry, IconLayer::Units, v);
     if let Ok(trail) = trails.single() {
         let _ = meshes.insert(trail.0.id(), lines(lp, lc));

@@ -11,7 +11,7 @@ use bevy::prelude::*;
 
 use super::Tactile;
 use super::engine::AlertOpened;
-use crate::Settings;
+use crate::context::Settings;
 
 /// Sample rate of the chime, Hz.
 const RATE: u32 = 22_050;
@@ -27,7 +27,7 @@ struct Chime(Handle<AudioSource>);
 pub(super) fn plugin(app: &mut App) {
     // Headless apps (tests) have no audio plugin: no chime, nothing else changes.
     if app.is_plugin_added::<bevy::audio::AudioPlugin>() {
-        app.add_systems(Startup, make_chime).add_systems(Update, ring.in_set(crate::AppSystems::UpdateOverlays));
+        app.add_systems(Startup, make_chime).add_systems(Update, ring.in_set(crate::context::AppSystems::Analyse));
     }
 }
 

@@ -17,24 +17,15 @@ use twinhall_core::protocol::{Incident, IncidentReport, Millis, ReportSource, no
 use twinhall_core::rules::{Alert, AlertBook, AlertEvent, Evaluator, RuleKind, Stage};
 
 use super::TactileRules;
-use crate::Settings;
-use crate::camera::FlyTo;
-use crate::city::City;
+use crate::context::{City, FlyTo, FocusIncident, Settings};
 use crate::feed::{FeedApplied, FeedData, FeedTap};
-use crate::hub::FocusIncident;
 
 /// With no change, the rules are still evaluated this often (deadlines fall due).
 const TICK: Duration = Duration::from_secs(1);
 
-/// Where a report of an alert as an incident goes: the backend's `POST /v1/incidents`, or the
-/// embedded simulator. The same key always gets the same incident.
-pub trait ReportIncident: Send + Sync {
-    fn report(&self, key: &str, report: &IncidentReport) -> Receiver<Result<Incident, SendError>>;
-}
-
 /// The report sink in force (inserted by the feed: remote or embedded).
 #[derive(Resource, Clone)]
-pub struct AlertReporter(pub Arc<dyn ReportIncident>);
+pub struct AlertReporter(pub Arc<dyn twinhall_client::ReportSink>);
 
 /// The tactile hub's state: the evaluator, the alert book, and where alerts are kept.
 #[derive(Resource)]
@@ -148,33 +139,16 @@ pub(super) fn plugin(app: &mut App) {
                 focus_reported,
             )
                 .chain()
-                .in_set(crate::AppSystems::UpdateOverlays),
+                .in_set(crate::context::AppSystems::Analyse),
         );
 }
 
 /// Reports go where dispatch orders go: the embedded simulator, or the backend.
-fn attach_reporter(
-    mut commands: Commands,
-    reporter: Option<Res<AlertReporter>>,
-    embedded: Option<Res<crate::feed::EmbeddedDispatch>>,
-    link: Option<Res<crate::feed::FeedLink>>,
-) {
-    if reporter.is_some() {
-        return;
-    }
-    if let Some(client) = link.and_then(|l| l.client.clone()) {
-        commands.insert_resource(AlertReporter(Arc::new(ClientReporter(client))));
-    } else if let Some(e) = embedded {
-        commands.insert_resource(AlertReporter(Arc::new(e.clone())));
-    }
-}
-
-/// The backend's `POST /v1/incidents`, through the feed client (retries with the same key).
-struct ClientReporter(Arc<twinhall_client::FeedClient>);
-
-impl ReportIncident for ClientReporter {
-    fn report(&self, key: &str, report: &IncidentReport) -> Receiver<Result<Incident, SendError>> {
-        self.0.report_with_key(key.to_owned(), report.clone())
+fn attach_reporter(mut commands: Commands, reporter: Option<Res<AlertReporter>>, source: crate::feed::FeedSource) {
+    if reporter.is_none()
+        && let Some(sink) = source.report_sink()
+    {
+        commands.insert_resource(AlertReporter(sink));
     }
 }
 
@@ -201,7 +175,7 @@ fn init_tactile(mut commands: Commands, settings: Res<Settings>, city: Res<City>
         commands.insert_resource(Tactile::mirror(Evaluator::new((*rules).clone(), origin)));
         return;
     }
-    let path = crate::hub::journal_path(&settings);
+    let path = settings.journal_path();
     let (journal, journal_error) = match path.parent().map(std::fs::create_dir_all).transpose() {
         Err(e) => (None, Some(format!("{}: cannot create: {e}", path.display()))),
         Ok(_) => match Journal::open(&path) {

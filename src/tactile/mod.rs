@@ -19,9 +19,7 @@ mod scene;
 mod tests;
 
 pub use chime::chime_wav;
-pub use engine::{
-    ActionKind, AlertAction, AlertOpened, AlertReporter, ReportIncident, Tactile, incident_report, report_key,
-};
+pub use engine::{ActionKind, AlertAction, AlertOpened, AlertReporter, Tactile, incident_report, report_key};
 pub use panel::TactileUi;
 
 use std::path::Path;

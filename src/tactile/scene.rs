@@ -9,8 +9,8 @@ use bevy::prelude::*;
 use twinhall_core::overlay::thin::{Urgency, most_urgent};
 
 use super::Tactile;
-use crate::city::City;
-use crate::overlays::{Icon, IconMeshes, IconVerts, Shape, linear, local_of, scene_of};
+use crate::context::{City, linear, local_of, scene_of};
+use crate::overlays::{Icon, IconMeshes, IconVerts, Shape};
 
 /// The two meshes of the alert marks.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub const MAX_PULSES: usize = 24;
 const MARK_Y: f32 = 8.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, build_marks.in_set(crate::overlays::OverlaySystems::Build));
+    app.add_systems(Update, build_marks.in_set(crate::context::AppSystems::Draw));
 }
 
 /// Violet, deeper and more opaque with severity.

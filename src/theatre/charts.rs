@@ -8,7 +8,7 @@ use twinhall_core::metrics::{MetricValue, SeriesPoint, metric_info};
 use twinhall_core::protocol::{GovernanceIndex, IndexAspect};
 use twinhall_core::theatre::{ChartKind, Colour};
 
-use super::metrics::LiveMetrics;
+use crate::metrics::LiveMetrics;
 
 /// Colours of a chart's elements after the theme's two accents.
 const PALETTE: [[u8; 3]; 8] = [

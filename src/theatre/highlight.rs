@@ -9,11 +9,8 @@ use twinhall_core::protocol::IncidentStatus;
 use twinhall_core::theatre::{Colour, Query as SceneQuery};
 
 use super::player::Theatre;
-use crate::camera::OrbitCamera;
-use crate::city::City;
+use crate::context::{City, OrbitCamera, ViewRect, local_of, scene_of};
 use crate::feed::FeedData;
-use crate::overlays::{local_of, scene_of};
-use crate::ui::panel::ViewRect;
 
 /// Height of the rings and outlines above the ground.
 const Y: f32 = 6.0;
@@ -148,11 +145,8 @@ struct HighlightGizmo;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Highlights>()
-        .add_systems(
-            Update,
-            (refresh_highlights, draw_highlights).chain().in_set(crate::overlays::OverlaySystems::Build),
-        )
-        .add_systems(crate::ui::MapPass, tag_areas);
+        .add_systems(Update, (refresh_highlights, draw_highlights).chain().in_set(crate::context::AppSystems::Draw))
+        .add_systems(crate::context::MapPass, tag_areas);
 }
 
 /// Re-resolves the step's queries once a second while the store changes.
@@ -218,7 +212,7 @@ fn draw_highlights(
 
 /// Tags the ranked areas on the view: "#1 网格 12 · 61.8".
 fn tag_areas(
-    mut map: crate::ui::MapUi,
+    mut map: crate::context::MapUi,
     highlights: Res<Highlights>,
     theatre: Res<Theatre>,
     view_rect: Res<ViewRect>,

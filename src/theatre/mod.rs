@@ -4,7 +4,6 @@
 //! and puts narration, charts bound to live metrics and an expert's note on the wall.
 //!
 //! - `library`: the briefing files, read at start and again when one changes on disk;
-//! - `metrics`: the live metrics the charts and narration read, recomputed on change;
 //! - `player`: playback, the presenter's keys, what a step switches on;
 //! - `tour`: camera paths with Bevy's easing functions;
 //! - `highlight`: the step's queries resolved on the store and drawn on the twin;
@@ -14,7 +13,6 @@
 mod charts;
 mod highlight;
 mod library;
-mod metrics;
 mod panel;
 mod player;
 mod tour;
@@ -28,13 +26,12 @@ use bevy::prelude::*;
 pub use charts::{chart_points, chart_ui, pie_ui};
 pub use highlight::Highlights;
 pub use library::{Library, check_brief, check_scenes_cli};
-pub use metrics::LiveMetrics;
 pub use panel::TheatreUi;
-pub use player::{Playback, Theatre, TheatreCommand};
+pub use player::{Playback, Theatre};
 pub use tour::{Tour, sample_tour};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((library::plugin, metrics::plugin, player::plugin, tour::plugin, highlight::plugin, wall::plugin));
+    app.add_plugins((library::plugin, player::plugin, tour::plugin, highlight::plugin, wall::plugin));
 }
 
 /// The briefings and their player without the wall's drawing, for other features' headless tests.

@@ -7,7 +7,8 @@ use bevy_egui::egui;
 use twinhall_core::config::Lang;
 
 use super::library::Library;
-use super::player::{Theatre, TheatreCommand};
+use super::player::Theatre;
+use crate::context::TheatreCommand;
 
 /// What the side panel needs of the theatre.
 #[derive(SystemParam)]

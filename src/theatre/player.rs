@@ -11,33 +11,12 @@ use twinhall_core::theatre::{Briefing, Step};
 use super::highlight::{self, Highlights};
 use super::library::Library;
 use super::tour::{Tour, plan_tour};
-use crate::Settings;
-use crate::camera::{Flight, OrbitCamera};
-use crate::city::{City, LayerVisibility};
-use crate::defence::DefenceView;
+use crate::camera::Flight;
+use crate::context::{ArrowKeys, City, IncidentFilter, MapLayers, OrbitCamera, Settings, TheatreCommand};
 use crate::feed::FeedData;
-use crate::overlays::{IncidentFilter, OverlayLayers};
 
 /// Seconds a step waits for the feed's first snapshot before it is entered without data.
 const WAIT_FOR_FEED_S: f64 = 5.0;
-
-/// What the presenter (keys, panel, control API) asks.
-#[derive(Message, Clone, Debug, PartialEq)]
-pub enum TheatreCommand {
-    /// Start a briefing (by theme id) at a step (0-based).
-    Start {
-        theme: String,
-        step: usize,
-    },
-    Next,
-    Prev,
-    Goto(usize),
-    Stop,
-    /// Autoplay on or off.
-    ToggleAutoplay,
-    /// Side panel hidden or shown (the wall then shows only the presentation).
-    TogglePanel,
-}
 
 /// The briefing being played.
 #[derive(Clone, Debug)]
@@ -69,11 +48,9 @@ impl Playback {
 /// The view before the briefing started, put back when it stops.
 #[derive(Clone, Debug)]
 struct Saved {
-    layers: OverlayLayers,
-    city_layers: LayerVisibility,
+    /// Every layer as it was (the inverse of a switch).
+    layers: twinhall_core::theatre::Layers,
     filter: IncidentFilter,
-    heat: bool,
-    key_grids: bool,
 }
 
 /// The theatre's state.
@@ -96,16 +73,22 @@ impl Theatre {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Theatre>()
-        .add_message::<TheatreCommand>()
-        .add_systems(Startup, start_from_settings)
-        .add_systems(
-            Update,
-            (presenter_keys, apply_commands, follow_library, enter_step, autoplay)
-                .chain()
-                .after(crate::AppSystems::Control)
-                .before(crate::AppSystems::UpdateCamera),
-        );
+    app.init_resource::<Theatre>().init_resource::<Highlights>().add_systems(Startup, start_from_settings).add_systems(
+        Update,
+        (presenter_keys, apply_commands, follow_library, enter_step, autoplay, claim_arrows)
+            .chain()
+            .after(crate::context::AppSystems::Commands)
+            .before(crate::context::AppSystems::Camera),
+    );
+}
+
+/// While a briefing plays, the left and right arrows are the presenter's (previous, next).
+fn claim_arrows(theatre: Res<Theatre>, arrows: Option<ResMut<ArrowKeys>>) {
+    if let Some(mut arrows) = arrows
+        && theatre.is_changed()
+    {
+        arrows.set_if_neq(ArrowKeys { presenter: theatre.is_playing() });
+    }
 }
 
 fn start_from_settings(settings: Res<Settings>, mut theatre: ResMut<Theatre>) {
@@ -220,41 +203,24 @@ fn apply_commands(
 /// The layers, filter and heat map a step may switch.
 #[derive(bevy::ecs::system::SystemParam)]
 pub struct ViewParams<'w> {
-    layers: ResMut<'w, OverlayLayers>,
-    city_layers: ResMut<'w, LayerVisibility>,
+    layers: MapLayers<'w>,
     filter: ResMut<'w, IncidentFilter>,
-    defence: ResMut<'w, DefenceView>,
 }
 
 impl ViewParams<'_> {
     fn save(&self) -> Saved {
-        Saved {
-            layers: self.layers.clone(),
-            city_layers: self.city_layers.clone(),
-            filter: self.filter.clone(),
-            heat: self.defence.heat,
-            key_grids: self.defence.key_grids,
-        }
+        Saved { layers: self.layers.now(), filter: self.filter.clone() }
     }
 
     fn restore(&mut self, s: Saved) {
-        self.layers.set_if_neq(s.layers);
-        self.city_layers.set_if_neq(s.city_layers);
+        self.layers.switch(&s.layers);
         self.filter.set_if_neq(s.filter);
-        let defence = DefenceView { heat: s.heat, key_grids: s.key_grids, ..self.defence.clone() };
-        self.defence.set_if_neq(defence);
     }
 
     /// Switches what the step names; the rest stays as it is.
     fn apply(&mut self, step: &Step, saved: Option<&Saved>) {
         // Only what the step names switches; a resource is touched only on a real change.
-        let l = &step.layers;
-        let next = self.layers.switched(l);
-        self.layers.set_if_neq(next);
-        let next = self.city_layers.switched(l);
-        self.city_layers.set_if_neq(next);
-        let next = self.defence.switched(l);
-        self.defence.set_if_neq(next);
+        self.layers.switch(&step.layers);
         // A step's filter replaces the one before it; an empty one puts back the presenter's.
         let filter = if step.filter.is_empty() {
             saved.map(|s| s.filter.clone()).unwrap_or_default()

@@ -15,12 +15,10 @@ use twinhall_core::sim::{SimConfig, Simulation};
 
 use super::highlight::Highlights;
 use super::library::Library;
-use super::player::{Theatre, TheatreCommand};
+use super::player::Theatre;
 use super::tour::{Tour, lerp_orbit, sample_tour};
-use crate::camera::OrbitCamera;
-use crate::city::{City, LayerVisibility};
+use crate::context::{City, IncidentFilter, LayerVisibility, OrbitCamera, OverlayLayers, TheatreCommand};
 use crate::feed::FeedData;
-use crate::overlays::{IncidentFilter, OverlayLayers};
 
 fn orbit(x: f32, d: f32, heading_deg: f32) -> OrbitCamera {
     OrbitCamera { focus: Vec3::new(x, 0.0, 0.0), distance_m: d, pitch: 0.8, heading: heading_deg.to_radians() }
@@ -188,15 +186,14 @@ fn a_briefing_plays_from_its_file_and_puts_the_wall_back_when_it_stops() {
 }
 
 /// Moves a file's modification time on, as an editor's save does (some file systems keep
-/// whole seconds).
+/// whole seconds): each bump a whole second past the last one, so that two saves within the
+/// same second never leave the same stamp (which the library would take for no change).
 fn bump_mtime(file: &std::path::Path) {
+    static BUMPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = BUMPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let f = std::fs::File::options().write(true).open(file).expect("open");
-    let later = std::time::SystemTime::now() + Duration::from_secs(5 + rand_secs());
+    let later = std::time::SystemTime::now() + Duration::from_secs(5 + n);
     f.set_modified(later).expect("set mtime");
-}
-
-fn rand_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos() as u64 % 50)
 }
 
 #[test]
@@ -267,15 +264,15 @@ fn metrics_on_a_recorded_feed_equal_the_store_they_come_from() {
     app.add_plugins((MinimalPlugins, AssetPlugin::default()))
         .insert_resource(settings)
         .insert_resource(City { model, source: CitySource::Generated(400) })
-        .add_message::<crate::camera::FlyTo>()
+        .add_message::<crate::context::FlyTo>()
         .init_resource::<crate::overlays::OverlayChanges>()
-        .add_plugins((crate::feed::plugin, super::metrics::plugin));
+        .add_plugins((crate::feed::plugin, crate::metrics::plugin));
     // Until the whole recording is in the store and the metrics were computed after it.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         app.update();
         let data = app.world().resource::<FeedData>();
-        let live = app.world().resource::<super::LiveMetrics>();
+        let live = app.world().resource::<crate::metrics::LiveMetrics>();
         if data.seq == expected.seq && live.now.is_some() {
             // A second on, so the metrics are computed after the last change.
             std::thread::sleep(Duration::from_millis(1100));
@@ -293,7 +290,7 @@ fn metrics_on_a_recorded_feed_equal_the_store_they_come_from() {
     }
     let data = app.world().resource::<FeedData>();
     assert_eq!(data.incidents.len(), expected.incidents.len());
-    let live = app.world().resource::<super::LiveMetrics>().now.clone().expect("metrics");
+    let live = app.world().resource::<crate::metrics::LiveMetrics>().now.clone().expect("metrics");
     let direct = Metrics::compute(&expected, twinhall_core::protocol::now_ms(), &EfficiencyLimits::default());
     // Every figure that does not depend on the wall clock equals the recording's own store.
     for name in [

@@ -8,9 +8,8 @@ use bevy::prelude::*;
 use twinhall_core::theatre::{CameraMove, Easing, Shot, Target};
 
 use super::highlight::Highlights;
-use crate::camera::{OrbitCamera, fit_distance_m};
-use crate::city::City;
-use crate::overlays::local_of;
+use crate::context::local_of;
+use crate::context::{City, OrbitCamera, fit_distance_m};
 
 /// A camera move in progress.
 #[derive(Component, Clone, Debug, PartialEq)]
@@ -28,7 +27,10 @@ impl Tour {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, advance_tours.in_set(crate::AppSystems::UpdateCamera).before(crate::camera::OrbitSystems));
+    app.add_systems(
+        Update,
+        advance_tours.in_set(crate::context::AppSystems::Camera).before(crate::camera::OrbitSystems),
+    );
 }
 
 /// The orbit state `elapsed_s` into a tour, and whether the tour is over.

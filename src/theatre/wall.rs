@@ -9,13 +9,12 @@ use twinhall_core::config::Lang;
 use twinhall_core::theatre::Colour;
 
 use super::charts::{chart_ui, metric_title};
-use super::metrics::LiveMetrics;
 use super::player::{Playback, Theatre};
-use crate::Settings;
-use crate::ui::panel::ViewRect;
+use crate::context::{Settings, ViewRect};
+use crate::metrics::LiveMetrics;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(crate::ui::MapPass, draw_presentation);
+    app.add_systems(crate::context::MapPass, draw_presentation);
 }
 
 fn c32(c: Colour) -> egui::Color32 {
@@ -36,15 +35,15 @@ fn card(accent: egui::Color32) -> egui::Frame {
 
 #[allow(clippy::too_many_arguments)]
 fn draw_presentation(
-    mut map: crate::ui::MapUi,
+    mut map: crate::context::MapUi,
     time: Res<Time<Real>>,
     theatre: Res<Theatre>,
     live: Res<LiveMetrics>,
     settings: Res<Settings>,
     view_rect: Res<ViewRect>,
-    trend: Res<crate::heartbeat::IndexTrend>,
-    wall: Option<Res<crate::wall::Wall>>,
-    tile: Option<Res<crate::wall::TileView>>,
+    trend: Res<crate::metrics::IndexTrend>,
+    wall: Option<Res<crate::context::Wall>>,
+    tile: Option<Res<crate::context::TileView>>,
 ) -> Result {
     let Some(p) = &theatre.playing else { return Ok(()) };
     let ctx = map.ctx()?;

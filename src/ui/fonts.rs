@@ -1,6 +1,7 @@
 //! Installs the bundled CJK font (WenQuanYi Micro Hei, Apache-2.0) into egui, sets the night
 //! visuals, and scales the interface with the window so it stays legible on a video wall.
 
+use crate::context::ui_scale_for_height;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -11,7 +12,7 @@ pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc"
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         EguiPrimaryContextPass,
-        (install_fonts, scale_with_window).chain().before(super::panel::PanelSystems),
+        (install_fonts, scale_with_window).chain().before(crate::context::PanelSystems),
     )
     // The wall's own context (with one window, the same context: set once more, unchanged).
     .add_systems(super::MapPass, install_map_fonts);
@@ -37,7 +38,7 @@ fn install_fonts(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
     Ok(())
 }
 
-fn install_map_fonts(mut map: super::MapUi, mut done: Local<bool>) -> Result {
+fn install_map_fonts(mut map: crate::context::MapUi, mut done: Local<bool>) -> Result {
     if *done {
         return Ok(());
     }
@@ -54,11 +55,6 @@ fn setup(ctx: &egui::Context) {
     visuals.window_fill = egui::Color32::from_rgb(8, 18, 38);
     visuals.selection.bg_fill = egui::Color32::from_rgb(20, 90, 160);
     ctx.set_visuals(visuals);
-}
-
-/// Text scale for a window height: 1.0 up to 1080 px, growing on taller walls.
-pub fn ui_scale_for_height(height_px: f32) -> f32 {
-    (height_px / 1080.0).clamp(1.0, 4.0)
 }
 
 fn scale_with_window(

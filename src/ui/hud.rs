@@ -7,15 +7,15 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use twinhall_core::config::Lang;
 
-use crate::Settings;
-use crate::camera::{GroundCursor, OrbitCamera};
+use crate::camera::GroundCursor;
+use crate::context::{OrbitCamera, Settings};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(super::MapPass, draw_hud).add_systems(
         bevy_egui::EguiPrimaryContextPass,
         console_hud
-            .after(super::panel::PanelSystems)
-            .run_if(|wall: Option<Res<crate::wall::Wall>>| wall.is_some_and(|w| w.console)),
+            .after(crate::context::PanelSystems)
+            .run_if(|wall: Option<Res<crate::context::Wall>>| wall.is_some_and(|w| w.console)),
     );
 }
 
@@ -37,12 +37,12 @@ fn format_length(m: f64, lang: Lang) -> String {
 }
 
 fn draw_hud(
-    mut map: crate::ui::MapUi,
+    mut map: crate::context::MapUi,
     settings: Res<Settings>,
     mut cams: Query<(&mut OrbitCamera, &Projection, &Camera)>,
     cursor: Res<GroundCursor>,
-    view_rect: Res<super::panel::ViewRect>,
-    overlay: Res<crate::overlays::OverlayView>,
+    view_rect: Res<crate::context::ViewRect>,
+    overlay: Res<crate::context::OverlayView>,
 ) -> Result {
     let lang = settings.lang();
     let ctx = map.ctx()?;
@@ -187,9 +187,9 @@ fn console_hud(
     mut contexts: bevy_egui::EguiContexts,
     settings: Res<Settings>,
     cursor: Res<GroundCursor>,
-    console: Res<super::panel::ConsoleRect>,
+    console: Res<crate::context::ConsoleRect>,
     mut orbits: Query<&mut OrbitCamera>,
-    mirror: Query<(&Projection, &Camera), With<crate::camera::MirrorView>>,
+    mirror: Query<(&Projection, &Camera), With<crate::context::MirrorView>>,
 ) -> Result {
     let lang = settings.lang();
     let ctx = contexts.ctx_mut()?.clone();

@@ -6,36 +6,9 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use twinhall_core::config::{Bookmark, ColorBy, Lang, StyleMode};
 use twinhall_core::model::PoiKind;
 
-use crate::Settings;
-use crate::camera::OrbitCamera;
-use crate::city::{City, CityMeshStats, LayerVisibility, MapStyle};
+use crate::city::{CityMeshStats, MapStyle};
+use crate::context::{City, ConsoleRect, LayerVisibility, OrbitCamera, PanelSystems, Settings, ViewRect};
 use crate::feed::FeedStatus;
-
-/// Runs the panels after fonts and scale are set.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PanelSystems;
-
-/// The part of the window the 3D view shows (inside the panels), in egui points; the overlays
-/// clip their labels to it.
-#[derive(Resource, Debug, Clone, Copy)]
-pub struct ViewRect(pub egui::Rect);
-
-impl Default for ViewRect {
-    fn default() -> Self {
-        Self(egui::Rect::EVERYTHING)
-    }
-}
-
-/// The part of the operator's window inside the panels (the one window's map, or with a wall
-/// the console's small map), in its egui points: the console's own cards and windows go there.
-#[derive(Resource, Debug, Clone, Copy)]
-pub struct ConsoleRect(pub egui::Rect);
-
-impl Default for ConsoleRect {
-    fn default() -> Self {
-        Self(egui::Rect::EVERYTHING)
-    }
-}
 
 /// Smoothed frame rate for the status bar.
 #[derive(Resource, Default, Debug, Clone, Copy)]
@@ -283,10 +256,10 @@ fn draw_panels(
     basemap: Option<Res<crate::basemap::Basemap>>,
     mut layers: ResMut<LayerVisibility>,
     mut style: ResMut<MapStyle>,
-    mut cams: Query<(&mut OrbitCamera, &crate::camera::HomeView)>,
+    mut cams: Query<(&mut OrbitCamera, &crate::context::HomeView)>,
     mut summary: Local<Option<CitySummary>>,
-    mut fly: MessageWriter<crate::camera::FlyTo>,
-    (mut view_rect, mut console_rect, wall): (ResMut<ViewRect>, ResMut<ConsoleRect>, Option<Res<crate::wall::Wall>>),
+    mut fly: MessageWriter<crate::context::FlyTo>,
+    (mut view_rect, mut console_rect, wall): (ResMut<ViewRect>, ResMut<ConsoleRect>, Option<Res<crate::context::Wall>>),
     mut hub: crate::hub::HubUi,
     (mut tactile, mut defence, mut theatre, mut heartbeat): (
         crate::tactile::TactileUi,

@@ -4,58 +4,26 @@
 //! window becomes the console: its egui context is the primary one on purpose, so every panel
 //! lands there, and its small map follows the wall's view.
 //!
-//! What is drawn over the map goes through [`crate::ui::MapUi`] in [`crate::ui::MapPass`]: on
+//! What is drawn over the map goes through [`crate::context::MapUi`] in [`crate::context::MapPass`]: on
 //! the wall's own egui context here, on the one window's otherwise.
 //!
 //! A wall of several machines: each renders one tile of one canvas ([`tile`]), one of them leads
 //! and the others follow it frame by frame ([`sync`]).
 
+mod spawn;
 pub mod sync;
 pub mod tile;
-
-pub use tile::TileView;
 
 use bevy::prelude::*;
 use bevy::window::{Monitor, MonitorSelection, PrimaryMonitor, WindowMode, WindowPosition, WindowResolution};
 use bevy_egui::EguiContext;
-use twinhall_core::config::Lang;
-use twinhall_core::wall::{MonitorChoice, Tiling, WallConfig, WallPreset};
+use twinhall_core::wall::{MonitorChoice, WallConfig};
 
-use crate::Settings;
-use crate::ui::fonts::ui_scale_for_height;
-use crate::ui::panel::ViewRect;
-
-/// The camera that renders the wall (it carries the orbit state every view follows).
-#[derive(Component, Debug, Clone, Copy)]
-pub struct WallCamera;
-
-/// The wall's window and the preset it is drawn with (present only with `--wall`).
-#[derive(Resource, Debug, Clone)]
-pub struct Wall {
-    pub window: Entity,
-    pub preset: WallPreset,
-    /// This machine's tile of a wall of several (one tile on a wall of one machine).
-    pub tiling: Tiling,
-    /// A console window beside the wall (not on a follower, which shows only its tile).
-    pub console: bool,
-}
-
-impl Wall {
-    /// The zoom of the wall's egui context: the scale for the whole wall's height (the canvas's,
-    /// on a wall of several machines) times the preset's text scale.
-    pub fn zoom(&self, physical_height: u32) -> f32 {
-        ui_scale_for_height(physical_height as f32) * self.preset.text_scale
-    }
-
-    /// The preset's name for people.
-    pub fn preset_name(&self, lang: Lang) -> &'static str {
-        lang.tr(self.preset.name_zh, self.preset.name_en)
-    }
-}
+use crate::context::{Settings, TileView, ViewRect, Wall, WallCamera};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, (place_on_monitor, scale_and_margin).chain().run_if(resource_exists::<Wall>))
-        .add_plugins((tile::plugin, sync::plugin));
+        .add_plugins((spawn::plugin, tile::plugin, sync::plugin));
 }
 
 /// The wall's egui context takes no input: nobody points at the wall, and a pointer that last

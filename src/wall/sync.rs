@@ -14,20 +14,21 @@ use bevy_egui::egui;
 use crossbeam_channel::bounded;
 use twinhall_client::sync::{FollowEvent, SyncClient, SyncServer, encode};
 use twinhall_core::config::Lang;
-use twinhall_core::protocol::{IncidentHistory, IndexHistory, now_ms};
+use twinhall_core::protocol::now_ms;
 use twinhall_core::rules::{Alert, AlertBook};
-use twinhall_core::theatre::Layers;
 use twinhall_core::wall::{SyncFrame, SyncLabels, SyncMessage};
 
-use crate::camera::{Flight, OrbitCamera};
-use crate::city::LayerVisibility;
-use crate::defence::DefenceView;
-use crate::feed::{FeedApplied, FeedData, FeedForward, FeedLink, FeedStatus};
+use crate::camera::Flight;
+use crate::context::{
+    AppSystems, FeedRef, LabelSource, MapPass, OrbitCamera, OverlayView, Selection, Settings, TheatreCommand, WallRole,
+};
+use crate::feed::{
+    FeedApplied, FeedData, FeedForward, FeedLink, FeedStatus, HistoryRelay, LoadedHistories, RelaySenders,
+};
 use crate::hub::HubState;
-use crate::overlays::{FeedRef, Label, LabelLayout, OverlayLayers, OverlayView, Selection};
+use crate::overlays::{Label, LabelLayout};
 use crate::tactile::Tactile;
-use crate::theatre::{Theatre, TheatreCommand, Tour};
-use crate::{AppSystems, Settings};
+use crate::theatre::{Theatre, Tour};
 
 /// A follower with no frame for this long (or four times the longest of the leader's last eight
 /// frame times, when it renders slower than that) says its leader is silent.
@@ -75,16 +76,11 @@ pub struct Follow {
     labels: Option<SyncLabels>,
     /// The leader's open alerts, come and not yet put in this machine's book.
     alerts: Option<Vec<Alert>>,
-    /// This tile paints the leader's labels (its canvas is the leader's view) and lays out none.
-    pub leader_labels: bool,
     /// The last times between the leader's frames, newest last (at most eight).
     gaps: std::collections::VecDeque<Duration>,
-    /// The leader's incident history, for the defence hub (`defence::history` takes it), and
-    /// its index history, for the heartbeat hub (`heartbeat::trend`).
-    history_tx: crossbeam_channel::Sender<Result<IncidentHistory, String>>,
-    pub history: crossbeam_channel::Receiver<Result<IncidentHistory, String>>,
-    index_history_tx: crossbeam_channel::Sender<Result<IndexHistory, String>>,
-    pub index_history: crossbeam_channel::Receiver<Result<IndexHistory, String>>,
+    /// Where the leader's incident and index histories go on to the feed's [`HistoryRelay`],
+    /// which the defence hub and the index trend ask.
+    relay: RelaySenders,
 }
 
 impl Follow {
@@ -127,9 +123,12 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Last, lead_frame.run_if(resource_exists::<Lead>))
         .add_systems(
             Update,
-            follow_frame.run_if(resource_exists::<Follow>).after(AppSystems::UpdateCamera).before(AppSystems::Capture),
+            follow_frame
+                .run_if(resource_exists::<Follow>)
+                .in_set(AppSystems::Camera)
+                .after(crate::camera::OrbitSystems),
         )
-        .add_systems(crate::ui::MapPass, silence_note.run_if(resource_exists::<Follow>));
+        .add_systems(MapPass, silence_note.run_if(resource_exists::<Follow>));
 }
 
 fn start_lead(mut commands: Commands, settings: Res<Settings>) {
@@ -146,6 +145,7 @@ fn start_lead(mut commands: Commands, settings: Res<Settings>) {
         Ok(server) => {
             commands.insert_resource(FeedForward::default());
             commands.insert_resource(Lead { server, extras: Vec::new(), labels: None, alerts: None });
+            commands.insert_resource(WallRole::Lead);
         }
         // The wall goes on alone: its followers keep waiting, each saying so.
         Err(e) => error!("wall.lead: cannot listen on {addr}: {e}; this wall runs without its followers"),
@@ -159,8 +159,9 @@ fn start_follow(mut commands: Commands, settings: Res<Settings>, mut status: Res
     }
     let leader = wall.leader.trim().to_owned();
     let (tx, events) = bounded(64);
-    let (history_tx, history) = bounded(1);
-    let (index_history_tx, index_history) = bounded(1);
+    let (relay, senders) = HistoryRelay::new();
+    commands.insert_resource(relay);
+    commands.insert_resource(WallRole::Follow);
     let client = SyncClient::start(leader.clone(), wall.sync_token.clone(), wall.tile.trim().to_owned(), tx);
     commands.insert_resource(FeedLink { events, client: None });
     let lang = settings.lang();
@@ -175,38 +176,9 @@ fn start_follow(mut commands: Commands, settings: Res<Settings>, mut status: Res
         applied: None,
         labels: None,
         alerts: None,
-        leader_labels: false,
         gaps: Default::default(),
-        history_tx,
-        history,
-        index_history_tx,
-        index_history,
+        relay: senders,
     });
-}
-
-/// The layers as the leader shows them, every one named.
-fn layers_now(world: &World) -> Layers {
-    let mut l = Layers::default();
-    if let Some(o) = world.get_resource::<OverlayLayers>() {
-        l.incidents = Some(o.incidents);
-        l.units = Some(o.units);
-        l.cameras = Some(o.cameras);
-        l.cones = Some(o.cones);
-        l.facilities = Some(o.facilities);
-        l.depots = Some(o.depots);
-        l.sensors = Some(o.sensors);
-        l.areas = Some(o.areas);
-        l.labels = Some(o.labels);
-        l.area_level = Some(o.area_level);
-    }
-    if let Some(c) = world.get_resource::<LayerVisibility>() {
-        (l.buildings, l.roads, l.railways, l.water, l.green) =
-            (Some(c.buildings), Some(c.roads), Some(c.railways), Some(c.water), Some(c.green));
-    }
-    if let Some(d) = world.get_resource::<DefenceView>() {
-        (l.heat, l.key_grids) = (Some(d.heat), Some(d.key_grids));
-    }
-    l
 }
 
 /// The leader's frame as its followers need it.
@@ -225,16 +197,35 @@ fn frame_now(world: &mut World, labels: Option<SyncLabels>, alerts: Option<Vec<A
         selected,
         focused,
         theatre,
-        layers: layers_now(world),
+        layers: crate::context::layers_now(world),
         feed_seq: world.get_resource::<FeedData>().map_or(0, |d| d.seq),
         labels,
         alerts,
     })
 }
 
+/// The histories this machine loaded (the feed's [`LoadedHistories`]), kept once each to send
+/// to every follower, and to each that joins later.
+fn keep_histories(world: &mut World) {
+    let Some(lead) = world.get_resource::<Lead>() else { return };
+    let kept = |kind| lead.extras.iter().any(|e| e.kind == kind);
+    let (want_history, want_index) = (!kept("history"), !kept("index_history"));
+    let Some(loaded) = world.get_resource::<LoadedHistories>() else { return };
+    let history = want_history.then(|| loaded.incidents.clone()).flatten();
+    let index = want_index.then(|| loaded.index.clone()).flatten();
+    let mut lead = world.resource_mut::<Lead>();
+    if let Some(h) = history {
+        lead.keep("history", &SyncMessage::History(Box::new(h)));
+    }
+    if let Some(h) = index {
+        lead.keep("index_history", &SyncMessage::IndexHistory(Box::new(h)));
+    }
+}
+
 /// Every frame, last: what the store applied goes on, then new followers get a snapshot of the
 /// store as it now is, then every follower gets the frame.
 fn lead_frame(world: &mut World) {
+    keep_histories(world);
     let Some(lead) = world.get_resource::<Lead>() else { return };
     let joined = lead.server.joined();
     let joined_any = !joined.is_empty();
@@ -327,8 +318,11 @@ fn take_labels(world: &mut World) {
     let Some((size, text_scale)) = world.get_resource::<OverlayView>().map(|v| (v.size, v.text_scale)) else { return };
     let font_px = 14.0 * text_scale;
     let same = (size - Vec2::from(l.view)).abs().max_element() < 0.5 && (font_px - l.font_px).abs() < 0.01;
-    if follow.leader_labels != same {
-        world.resource_mut::<Follow>().leader_labels = same;
+    let leader = world.get_resource::<LabelSource>().is_some_and(|s| s.leader);
+    if leader != same {
+        if let Some(mut source) = world.get_resource_mut::<LabelSource>() {
+            source.leader = same;
+        }
         if !same {
             info!(
                 "wall: the leader lays out labels on {:?} px, this tile's canvas is {:?}: laying out its own",
@@ -365,10 +359,10 @@ fn follow_frame(world: &mut World) {
             FollowEvent::Lost(_) => follow.connected = false,
             // Kept until the defence hub takes it; a second one (after a rejoin) is the same.
             FollowEvent::History(h) => {
-                let _ = follow.history_tx.try_send(Ok(*h));
+                let _ = follow.relay.history.try_send(Ok(*h));
             }
             FollowEvent::IndexHistory(h) => {
-                let _ = follow.index_history_tx.try_send(Ok(*h));
+                let _ = follow.relay.index_history.try_send(Ok(*h));
             }
             FollowEvent::Frame(mut f) => {
                 // Several frames can come between two of this machine's: what only some of
@@ -454,7 +448,7 @@ fn follow_frame(world: &mut World) {
     {
         p.autoplay = false;
     }
-    crate::control::switch_layers(world, &frame.layers);
+    crate::context::switch_layers(world, &frame.layers);
     take_labels(world);
 }
 
@@ -474,7 +468,7 @@ fn follow_clock(follow: Res<Follow>, mut time: ResMut<Time>, mut clock: Local<Op
 }
 
 /// The follower's corner note while its leader is silent (it keeps the last frame).
-fn silence_note(mut map: crate::ui::MapUi, follow: Res<Follow>, settings: Res<Settings>) -> Result {
+fn silence_note(mut map: crate::context::MapUi, follow: Res<Follow>, settings: Res<Settings>) -> Result {
     let Some(note) = follow.note(settings.lang()) else { return Ok(()) };
     let ctx = map.ctx()?;
     let at = ctx.content_rect().min + egui::vec2(12.0, 12.0);
@@ -507,14 +501,10 @@ mod tests {
 
     use super::*;
 
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a port")
-    }
-
     fn app(wall: impl FnOnce(&mut twinhall_core::wall::WallConfig)) -> App {
         let mut app = crate::test_support::city_app();
         wall(&mut app.world_mut().resource_mut::<Settings>().config.wall);
-        let origin = app.world().resource::<crate::city::City>().model.frame.origin();
+        let origin = app.world().resource::<crate::context::City>().model.frame.origin();
         let rules = Rules::shipped().expect("the shipped rules");
         app.insert_resource(FeedStatus {
             state: twinhall_client::LinkState::Connecting,
@@ -555,9 +545,12 @@ mod tests {
 
     #[test]
     fn a_follower_shows_the_leaders_open_alerts_and_drops_the_closed_ones() {
-        let addr = format!("127.0.0.1:{}", free_port());
-        let mut leader = app(|w| w.lead = addr.clone());
+        // The leader binds port 0 and the follower is given the port it got: a port found free
+        // and let go first may be taken by another test before the leader binds it.
+        let mut leader = app(|w| w.lead = "127.0.0.1:0".into());
         let first = fire(&mut leader, "S-1", 1_000);
+        leader.update();
+        let addr = leader.world().get_resource::<Lead>().expect("it leads").server.local_addr().to_string();
         let mut follower = app(|w| {
             w.leader = addr.clone();
             w.grid = "2x1".into();

@@ -3,23 +3,11 @@
 //! bezels between tiles. What is drawn over the map is laid out on the whole canvas and shifted
 //! by the tile's corner, so a label or a card crossing a seam continues on the next machine.
 
+use crate::context::{TileView, Wall, WallCamera};
 use bevy::camera::SubCameraView;
 use bevy::camera::primitives::Frustum;
 use bevy::camera::visibility::VisibilitySystems;
 use bevy::prelude::*;
-
-use super::{Wall, WallCamera};
-
-/// The canvas this machine shows a tile of (absent on a wall of one machine).
-#[derive(Resource, Debug, Clone, Copy, PartialEq)]
-pub struct TileView {
-    /// The whole wall's picture, logical pixels (bezels included).
-    pub canvas: Vec2,
-    /// This tile's top-left corner on it.
-    pub origin: Vec2,
-    /// This tile's size.
-    pub size: Vec2,
-}
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, cut_tile.run_if(resource_exists::<Wall>)).add_systems(

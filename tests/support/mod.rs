@@ -27,6 +27,31 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
+/// The port a wall started with `--control 127.0.0.1:0` bound, read from its log (`dir/log_name`)
+/// within `secs`: a port found free by [`free_port`] and let go may be taken by another test
+/// before the wall binds it.
+pub fn control_port(dir: &Path, log_name: &str, secs: u64) -> u16 {
+    const SAID: &str = "control API listening on http://127.0.0.1:";
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let log = std::fs::read_to_string(dir.join(log_name)).unwrap_or_default();
+        let port = log.lines().find_map(|l| {
+            let rest = &l[l.find(SAID)? + SAID.len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u16>().ok().filter(|p| *p != 0)
+        });
+        if let Some(port) = port {
+            return port;
+        }
+        if Instant::now() > deadline {
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            panic!("{log_name}: no `{SAID}…` within {secs} s; the log ends:\n{}", tail.join("\n"));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// A running app, killed with its Xvfb (its whole process group) when dropped.
 pub struct Wall(pub Child);
 
@@ -155,6 +180,7 @@ pub struct TileServer {
     pub port: u16,
     pub requests: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
+    accept: Option<thread::JoinHandle<()>>,
 }
 
 impl TileServer {
@@ -166,7 +192,7 @@ impl TileServer {
         let stop = Arc::new(AtomicBool::new(false));
         let (r, s) = (requests.clone(), stop.clone());
         let tile = png(colour, 256);
-        thread::spawn(move || {
+        let accept = thread::spawn(move || {
             // Bounded: the server lives at most two minutes even if a test forgets it.
             for _ in 0..(120_000 / 5) {
                 if s.load(Ordering::SeqCst) {
@@ -182,7 +208,7 @@ impl TileServer {
                 }
             }
         });
-        Self { port, requests, stop }
+        Self { port, requests, stop, accept: Some(accept) }
     }
 
     pub fn template(&self) -> String {
@@ -192,8 +218,12 @@ impl TileServer {
 
 impl Drop for TileServer {
     fn drop(&mut self) {
+        // Gone once dropped: the accepting thread has ended and closed the listener (a fixed
+        // wait let a descheduled thread accept one more request after the test said it was gone).
         self.stop.store(true, Ordering::SeqCst);
-        thread::sleep(Duration::from_millis(20));
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
     }
 }
 

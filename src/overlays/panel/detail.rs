@@ -8,12 +8,10 @@ use twinhall_core::protocol::EntityKind;
 use twinhall_core::redact::redact_url;
 
 use super::still::request_still;
-use crate::Settings;
-use crate::camera::FlyTo;
-use crate::city::City;
+use crate::context::{City, FeedRef, FlyTo, Selection, Settings};
 use crate::feed::{FeedData, FeedLink};
 use crate::overlays::icons::position_of;
-use crate::overlays::{FeedRef, Selection, text};
+use crate::overlays::text;
 
 /// The still of the selected camera: loading, shown, or why not.
 #[derive(Resource, Default)]

@@ -4,16 +4,16 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use twinhall_core::protocol::EntityKind;
 
+use crate::context::ViewRect;
 use crate::overlays::labels::LabelLayout;
-use crate::ui::panel::ViewRect;
 
 /// Labels are laid out on the whole view; a tile of a wall of several machines paints them
 /// shifted by its corner ([`OverlayView::origin`]), so one crossing a seam goes on next door.
 pub(super) fn paint_labels(
-    mut map: crate::ui::MapUi,
+    mut map: crate::context::MapUi,
     layout: Res<LabelLayout>,
     view_rect: Res<ViewRect>,
-    view: Res<crate::overlays::OverlayView>,
+    view: Res<crate::context::OverlayView>,
 ) -> Result {
     let ctx = map.ctx()?;
     if layout.labels.is_empty() && layout.badges.is_empty() {

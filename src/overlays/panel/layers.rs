@@ -7,14 +7,13 @@ use twinhall_core::config::Lang;
 use twinhall_core::overlay::search::{self, Hit, Query as SearchQuery};
 use twinhall_core::protocol::{AreaLevel, IncidentCategory, UnitStatus, WarningLevel, now_ms};
 
-use crate::Settings;
-use crate::camera::FlyTo;
-use crate::city::City;
+use crate::context::severity_rgb;
+use crate::context::{City, FeedRef, FlyTo, OverlayLayers, Selection, Settings};
 use crate::feed::FeedData;
-use crate::overlays::icons::{category_shape, position_of, severity_rgb};
+use crate::overlays::icons::{category_shape, position_of};
 use crate::overlays::material::Shape;
+use crate::overlays::text;
 use crate::overlays::units::status_rgb;
-use crate::overlays::{FeedRef, OverlayLayers, Selection, text};
 
 /// The search box's text and results.
 #[derive(Resource, Default)]

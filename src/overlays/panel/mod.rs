@@ -13,10 +13,9 @@ mod tooltip;
 
 pub use still::{request_image, request_still};
 
+use crate::context::PanelSystems;
 use bevy::prelude::*;
 use bevy_egui::EguiPrimaryContextPass;
-
-use crate::ui::panel::PanelSystems;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<layers::SearchState>().init_resource::<detail::CameraStill>().add_systems(
@@ -25,5 +24,5 @@ pub(super) fn plugin(app: &mut App) {
             .chain()
             .after(PanelSystems),
     );
-    app.add_systems(crate::ui::MapPass, label_paint::paint_labels);
+    app.add_systems(crate::context::MapPass, label_paint::paint_labels);
 }

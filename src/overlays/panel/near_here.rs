@@ -4,9 +4,8 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 use twinhall_core::protocol::EntityKind;
 
-use crate::Settings;
+use crate::context::{FeedRef, Selection, Settings};
 use crate::feed::FeedData;
-use crate::overlays::{FeedRef, Selection};
 
 pub(super) fn near_here_window(
     mut contexts: EguiContexts,

@@ -4,9 +4,9 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 use twinhall_core::protocol::EntityKind;
 
-use crate::Settings;
+use crate::context::{Selection, Settings};
 use crate::feed::FeedData;
-use crate::overlays::{Selection, text};
+use crate::overlays::text;
 
 pub(super) fn tooltip(
     mut contexts: EguiContexts,

@@ -1,12 +1,52 @@
-//! The camera's view as the overlays need it (projection, size, distance, focus), kept up to date
-//! from the orbit camera and the window, and the local-metres/scene position helpers.
+//! The map's view: the camera's view as everything drawn over the map needs it (projection,
+//! size, distance, focus), computed from this frame's camera in [`AppSystems::View`]; the parts of
+//! the windows the map shows; the UI scale for a height; the local-metres/scene helpers.
 
 use bevy::camera::CameraProjection;
 use bevy::prelude::*;
 use twinhall_core::LonLat;
 
-use crate::camera::{OperatorCamera, OrbitCamera};
-use crate::city::City;
+use bevy_egui::egui;
+
+use super::camera::{OperatorCamera, OrbitCamera};
+use super::city::City;
+use super::schedule::AppSystems;
+use super::wall::{TileView, Wall};
+
+/// The part of the window the 3D view shows (inside the panels), in egui points; the overlays
+/// clip their labels to it.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct ViewRect(pub egui::Rect);
+
+impl Default for ViewRect {
+    fn default() -> Self {
+        Self(egui::Rect::EVERYTHING)
+    }
+}
+
+/// The part of the operator's window inside the panels (the one window's map, or with a wall
+/// the console's small map), in its egui points: the console's own cards and windows go there.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct ConsoleRect(pub egui::Rect);
+
+impl Default for ConsoleRect {
+    fn default() -> Self {
+        Self(egui::Rect::EVERYTHING)
+    }
+}
+
+/// Text scale for a window height: 1.0 up to 1080 px, growing on taller walls.
+pub fn ui_scale_for_height(height_px: f32) -> f32 {
+    (height_px / 1080.0).clamp(1.0, 4.0)
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<ViewRect>()
+        .init_resource::<ConsoleRect>()
+        .init_resource::<OverlayView>()
+        .init_resource::<PickView>()
+        .add_systems(Update, update_view.in_set(AppSystems::View));
+}
 
 /// The camera's view as the overlays need it: updated when the camera or window changes.
 #[derive(Resource, Debug, Clone, PartialEq)]
@@ -87,10 +127,10 @@ pub fn scene_of(local: [f64; 2], y: f32) -> Vec3 {
 fn view_of(
     camera: &Camera,
     projection: &Projection,
-    transform: &GlobalTransform,
+    transform: &Transform,
     orbit: &OrbitCamera,
     scale: (f32, f32),
-    tile: Option<&crate::wall::TileView>,
+    tile: Option<&TileView>,
 ) -> Option<OverlayView> {
     let own = camera.logical_viewport_size()?;
     let (size, origin, clip_from_view, physical_h) = match (tile, projection) {
@@ -102,7 +142,7 @@ fn view_of(
         }
         _ => (own, Vec2::ZERO, camera.clip_from_view(), camera.physical_viewport_size()?.y as f32),
     };
-    let height = crate::ui::fonts::ui_scale_for_height(physical_h);
+    let height = ui_scale_for_height(physical_h);
     Some(OverlayView {
         clip_from_world: clip_from_view * transform.to_matrix().inverse(),
         size,
@@ -118,16 +158,16 @@ fn view_of(
 type ViewCameras<'w, 's> = Query<
     'w,
     's,
-    (Ref<'static, Camera>, &'static Projection, Ref<'static, GlobalTransform>, Has<OrbitCamera>, Has<OperatorCamera>),
+    (Ref<'static, Camera>, &'static Projection, Ref<'static, Transform>, Has<OrbitCamera>, Has<OperatorCamera>),
 >;
 
 /// The overlays' view from the orbit camera (the wall's, with its preset), and the operator's
 /// for picking, when a camera, its projection or the preset changed.
-pub(super) fn update_view(
+pub fn update_view(
     cams: ViewCameras,
     orbit: Query<&OrbitCamera>,
-    wall: Option<Res<crate::wall::Wall>>,
-    tile: Option<Res<crate::wall::TileView>>,
+    wall: Option<Res<Wall>>,
+    tile: Option<Res<TileView>>,
     mut view: ResMut<OverlayView>,
     mut pick: ResMut<PickView>,
 ) {

@@ -8,7 +8,7 @@ use bevy::prelude::*;
 use twinhall_core::metrics::{EfficiencyLimits, MetricValue, Metrics};
 use twinhall_core::protocol::now_ms;
 
-use crate::Settings;
+use crate::context::Settings;
 use crate::feed::FeedData;
 
 /// Least seconds between two computations.
@@ -68,9 +68,10 @@ fn push(history: &mut HashMap<String, VecDeque<(f64, f64)>>, key: String, t: f64
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<LiveMetrics>()
-        .add_systems(Startup, read_limits)
-        .add_systems(Update, recompute.after(crate::AppSystems::IngestFeed).before(crate::AppSystems::UpdateCity));
+    app.init_resource::<LiveMetrics>().add_systems(Startup, read_limits).add_systems(
+        Update,
+        recompute.after(crate::context::AppSystems::Ingest).before(crate::context::AppSystems::Commands),
+    );
 }
 
 fn read_limits(settings: Res<Settings>, mut live: ResMut<LiveMetrics>) {
