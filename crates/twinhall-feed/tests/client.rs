@@ -119,6 +119,9 @@ impl Seen {
 struct Consumer {
     seen: Arc<Mutex<Seen>>,
     pause: Arc<AtomicBool>,
+    /// Set by the consumer once it has seen `pause` and holds no event: it takes none until
+    /// `pause` is cleared.
+    paused: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -137,11 +140,13 @@ fn consume(client: &FeedClient) -> Consumer {
     let rx = client.events().clone();
     let seen = Arc::new(Mutex::new(Seen::default()));
     let pause = Arc::new(AtomicBool::new(false));
+    let paused = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
-    let (s, p, st) = (seen.clone(), pause.clone(), stop.clone());
+    let (s, p, pa, st) = (seen.clone(), pause.clone(), paused.clone(), stop.clone());
     let thread = std::thread::spawn(move || {
         while !st.load(Ordering::Relaxed) {
-            if p.load(Ordering::Relaxed) {
+            if p.load(Ordering::SeqCst) {
+                pa.store(true, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(10));
                 continue;
             }
@@ -167,7 +172,7 @@ fn consume(client: &FeedClient) -> Consumer {
             }
         }
     });
-    Consumer { seen, pause, stop, thread: Some(thread) }
+    Consumer { seen, pause, paused, stop, thread: Some(thread) }
 }
 
 fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
@@ -210,9 +215,12 @@ fn versions_at_server_snapshot(
     base: &str,
 ) -> (Option<BTreeMap<String, u64>>, BTreeMap<String, u64>) {
     let seen = consumer.seen.clone();
-    // Hold the consumer so that it cannot pass the snapshot's sequence before the target is set.
-    consumer.pause.store(true, Ordering::Relaxed);
-    std::thread::sleep(Duration::from_millis(100));
+    // Hold the consumer so that it cannot pass the snapshot's sequence before the target is set:
+    // wait until it says it holds (a fixed sleep is not enough on a busy machine, where it may
+    // take an event sent after the snapshot was read).
+    consumer.paused.store(false, Ordering::SeqCst);
+    consumer.pause.store(true, Ordering::SeqCst);
+    wait_for("the consumer to hold", Duration::from_secs(10), || consumer.paused.load(Ordering::SeqCst));
     let snap: Snapshot = http().get_json(&format!("{base}/v1/snapshot"));
     {
         let mut s = seen.lock().expect("lock");
@@ -397,19 +405,39 @@ fn a_brief_cut_resumes_the_stream_and_a_too_old_sequence_gets_a_reset_and_a_clea
     wait_for("live", Duration::from_secs(20), || seen.lock().expect("lock").last_state() == Some(&LinkState::Live));
     std::thread::sleep(Duration::from_millis(500));
 
-    // A cut shorter than the history (20 batches at 10 Hz): the stream resumes, no reload.
+    let signal = |sig: &str| {
+        let ok = Command::new("sh").arg("-c").arg(format!("kill -{sig} {}", server.pid())).status().expect("kill");
+        assert!(ok.success(), "kill -{sig}");
+    };
+    let h = http();
+    let server_seq = || h.get_json::<serde_json::Value>(&format!("{}/v1/health", server.base))["seq"].as_u64();
+
+    // A cut shorter than the history (20 batches at 10 Hz): the stream resumes, no reload. The
+    // server is frozen from the end of the cut until the client has reconnected, so that it
+    // misses only the cut's batches (at most 9 in 800 ms at 10 Hz), however long its reconnect
+    // takes on a busy machine.
     proxy.cut();
     std::thread::sleep(Duration::from_millis(800));
+    signal("STOP");
     proxy.restore();
     let cut_at = Instant::now();
+    wait_for("the client to reconnect through the proxy", Duration::from_secs(10), || {
+        !proxy.conns.lock().expect("lock").is_empty()
+    });
+    signal("CONT");
     wait_for("live again", Duration::from_secs(10), || {
         seen.lock().expect("lock").states.iter().any(|(t, s)| *t > cut_at && *s == LinkState::Live)
     });
     assert_eq!(seen.lock().expect("lock").snapshots.len(), 1, "resumed from the history, no snapshot reload");
 
-    // A cut longer than the history: the backend answers reset and the client reloads.
+    // A cut longer than the history: the backend answers reset and the client reloads. The cut
+    // lasts until the server is more than its 20 kept batches past where it was when the cut
+    // began (the client has nothing later), however slowly it ticks on a busy machine.
     proxy.cut();
-    std::thread::sleep(Duration::from_millis(2500));
+    let at_cut = server_seq().expect("the server's sequence");
+    wait_for("the server to move past its history", Duration::from_secs(30), || {
+        server_seq().is_some_and(|s| s > at_cut + 25)
+    });
     proxy.restore();
     wait_for("a reset and a reload", Duration::from_secs(20), || {
         ClientStats::get(&client.stats().resets) >= 1 && seen.lock().expect("lock").snapshots.len() == 2
@@ -743,7 +771,12 @@ fn a_recording_replays_to_the_same_state() {
             rec.to_str().expect("utf8"),
         ],
     );
-    std::thread::sleep(Duration::from_millis(2500));
+    // Until the recording holds the snapshot and 16 lines after it (each line is flushed as it
+    // is written; 16 so that the 15th is whole), however slowly the server ticks on a busy
+    // machine: a fixed 2.5 s counted on it ticking at 10 Hz.
+    wait_for("15 batches recorded", Duration::from_secs(30), || {
+        std::fs::read_to_string(&rec).is_ok_and(|t| t.lines().count() > 16)
+    });
     recording.kill();
     // What the recording holds, applied here.
     let text = std::fs::read_to_string(&rec).expect("recording");

@@ -412,7 +412,13 @@ fn a_held_up_write_stalls_only_its_order_never_heartbeats_or_other_calls() {
             }
         });
     });
-    std::thread::sleep(Duration::from_millis(1500));
+    // The stream is open (its first heartbeat came) before the write is held, however long it
+    // takes to connect on a busy machine.
+    let opened = std::time::Instant::now();
+    while beats.lock().expect("lock").is_empty() {
+        assert!(opened.elapsed() < Duration::from_secs(20), "the stream sent no heartbeat in 20 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     // Held for 3 s, under the writer's 5 s wait: the order is made once the lock is released.
     let lock = HeldLock::take(&orders);
