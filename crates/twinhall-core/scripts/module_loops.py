@@ -8,10 +8,12 @@ records each reference to another top-level module -- `crate::X`, the items of
 file's own module path and inline `mod x { ... }` blocks) -- resolves the crate root's
 re-exports (`pub use city::{routing, ...}` makes `crate::routing` mean `city`), and prints the
 strongly-connected components of more than one module (the loops), each with the references
-that close it (file:line). Comments are skipped (intra-doc links are not imports).
+that close it (file:line): once for the library alone (code under `#[cfg(test)]` and files of
+a `tests` module or of one declared `#[cfg(test)] mod x;` left out) and once with its unit tests. Comments are skipped (intra-doc links
+are not imports).
 
 Usage: python3 crates/twinhall-core/scripts/module_loops.py [SRC_DIR] [--edges]
-Exit code 0 with no loops, 1 with loops.
+Exit code 0 with no loops in either, 1 otherwise.
 """
 
 import os
@@ -148,6 +150,17 @@ def references(src):
     def resolve(head):
         return aliases.get(head)
 
+    # Modules declared `#[cfg(test)] mod x;`: their files are test code.
+    test_mods = set()
+    for rel in files + ["lib.rs"]:
+        text = strip_comments(open(os.path.join(src, rel), encoding="utf-8").read())
+        parent = [] if rel == "lib.rs" else module_path(rel)
+        for m in re.finditer(r"#\[cfg\(test\)\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;", text):
+            test_mods.add(tuple(parent + [m.group(1)]))
+
+    def is_test_file(mpath):
+        return "tests" in mpath or any(tuple(mpath[:k]) in test_mods for k in range(1, len(mpath) + 1))
+
     refs = []
     for rel in sorted(files):
         mpath = module_path(rel)
@@ -157,18 +170,28 @@ def references(src):
         inline = [0] * (len(text) + 1)
         stack, depth, level = [], 0, 0
         mod_open = {m.end() - 1 for m in re.finditer(r"\bmod\s+\w+\s*\{", text)}
+        # `#[cfg(test)] mod x { ... }`: test code, as is a file under a `tests` module.
+        test_open = {m.end() - 1 for m in re.finditer(r"#\[cfg\(test\)\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{", text)}
+        test_file = is_test_file(module_path(rel))
+        in_test = [test_file] * (len(text) + 1)
+        test_depth = None
         for i, ch in enumerate(text):
             if ch == "{":
                 depth += 1
                 if i in mod_open:
                     stack.append(depth)
                     level += 1
+                if i in test_open and test_depth is None:
+                    test_depth = depth
             elif ch == "}":
                 if stack and stack[-1] == depth:
                     stack.pop()
                     level -= 1
+                if test_depth == depth:
+                    test_depth = None
                 depth -= 1
             inline[i] = level
+            in_test[i] = test_file or test_depth is not None
 
         def line_of(off):
             return text.count("\n", 0, off) + 1
@@ -176,7 +199,7 @@ def references(src):
         def record(head, off):
             target = resolve(head)
             if target and target != me:
-                refs.append((me, target, rel, line_of(off)))
+                refs.append((me, target, rel, line_of(off), in_test[off]))
 
         for m in re.finditer(r"(?<![\w$])crate::", text):
             rest = m.end()
@@ -236,31 +259,40 @@ def tarjan(nodes, edges):
     return out
 
 
-def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    src = args[0] if args else SRC
-    modules, refs = references(src)
+def report(title, modules, refs, show_edges):
     edges = defaultdict(set)
     evidence = defaultdict(list)
     for a, b, f, line in refs:
         edges[a].add(b)
         evidence[(a, b)].append(f"{f}:{line}")
-    if "--edges" in sys.argv:
+    print(f"== {title}")
+    if show_edges:
         for a in modules:
             print(f"{a} -> {', '.join(sorted(edges[a])) or '(nothing)'}")
-        print()
     loops = [c for c in tarjan(modules, edges) if len(c) > 1]
     print(f"{len(modules)} top-level modules, {sum(len(v) for v in edges.values())} module edges, "
           f"{len(loops)} loop(s) (strongly-connected components of more than one module)")
     for comp in sorted(loops, key=lambda c: (-len(c), c)):
-        print(f"\nloop of {len(comp)}: {{{', '.join(comp)}}}")
+        print(f"loop of {len(comp)}: {{{', '.join(comp)}}}")
         for a in comp:
             for b in sorted(edges[a]):
                 if b in comp:
                     ev = evidence[(a, b)]
                     more = f" (+{len(ev) - 3} more)" if len(ev) > 3 else ""
                     print(f"  {a} -> {b}: {', '.join(ev[:3])}{more}")
-    return 1 if loops else 0
+    print()
+    return loops
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    src = args[0] if args else SRC
+    modules, refs = references(src)
+    show = "--edges" in sys.argv
+    library = report("library (without #[cfg(test)] code)", modules,
+                     [(a, b, f, n) for a, b, f, n, t in refs if not t], show)
+    with_tests = report("library and its unit tests", modules, [(a, b, f, n) for a, b, f, n, t in refs], show)
+    return 1 if library or with_tests else 0
 
 
 if __name__ == "__main__":

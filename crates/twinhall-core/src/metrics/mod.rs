@@ -19,7 +19,7 @@ pub use template::{TemplateError, check_template};
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::config::Lang;
+use crate::lang::Lang;
 use crate::protocol::{IncidentCategory, IncidentStatus, IndexAspect, Millis, UnitStatus};
 use crate::store::FeedStore;
 

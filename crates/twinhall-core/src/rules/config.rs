@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
-use crate::config::Lang;
+use crate::lang::Lang;
 use crate::protocol::{AreaLevel, IncidentCategory, Millis, UnitKind};
 use crate::store::FeedStore;
 
