@@ -20,7 +20,8 @@
 //! - `lang`, `layers`: the wall's language and its map layers, leaves that words and switches
 //!   everywhere use;
 //! - `wall/`: the video wall's configuration and the messages between the machines of one wall;
-//! - `redact`, `toml_text`: secrets out of URLs, TOML positions.
+//! - `redact`, `toml_text`, `sqlite`: secrets out of URLs, the reader of the TOML files parsed
+//!   with spans, SQLite opened and migrated.
 //!
 //! The modules of `geo/`, `city/` and `feed/` are also named at the crate root
 //! (`twinhall_core::protocol` is `twinhall_core::feed::protocol`), the paths the code uses.
@@ -42,6 +43,7 @@ pub mod redact;
 pub mod risk;
 pub mod rules;
 pub mod sim;
+pub mod sqlite;
 pub mod theatre;
 pub mod toml_text;
 pub mod wall;

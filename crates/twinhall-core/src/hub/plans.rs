@@ -12,9 +12,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
-use toml::de::{DeString, DeTable, DeValue};
+use toml::de::DeValue;
 
 use crate::protocol::{IncidentCategory, UnitKind};
+use crate::toml_text::{TomlFile, integer, number, sorted_entries};
 
 /// The shipped plans, identical to `config/plans.toml`.
 pub const DEFAULT_PLANS: &str = include_str!("../../../../config/plans.toml");
@@ -24,19 +25,6 @@ pub const SEVERITIES: std::ops::RangeInclusive<u8> = 1..=4;
 
 /// The most units of one kind a plan may ask for.
 const MAX_COUNT: i64 = 100;
-
-/// Categories with their names in the file (the protocol's snake_case) and on screen.
-const CATEGORIES: [(IncidentCategory, &str, &str); 9] = [
-    (IncidentCategory::Dispute, "dispute", "矛盾纠纷"),
-    (IncidentCategory::PublicOrder, "public_order", "治安"),
-    (IncidentCategory::Fire, "fire", "消防"),
-    (IncidentCategory::Traffic, "traffic", "交通"),
-    (IncidentCategory::CityManagement, "city_management", "城市管理"),
-    (IncidentCategory::Environment, "environment", "环境"),
-    (IncidentCategory::PublicHealth, "public_health", "公共卫生"),
-    (IncidentCategory::WorkSafety, "work_safety", "安全生产"),
-    (IncidentCategory::Other, "other", "其他"),
-];
 
 /// Unit kinds in declaration order, with their names in the file, the Chinese noun and measure
 /// word, and the English noun.
@@ -58,8 +46,9 @@ fn kind_info(kind: UnitKind) -> (&'static str, &'static str, &'static str, &'sta
     (name, kind.label_zh(), measure, kind.label_en())
 }
 
+/// A category's name in the file: the protocol's snake_case.
 fn category_name(category: IncidentCategory) -> &'static str {
-    CATEGORIES.iter().find(|c| c.0 == category).map(|c| c.1).unwrap_or("other")
+    category.name()
 }
 
 /// How many units of one kind a plan asks for.
@@ -111,25 +100,13 @@ pub type PlansError = crate::toml_text::TomlFileError;
 impl Plans {
     /// Parses and validates plans; `path` names the text in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Plans, PlansError> {
-        let ctx = Ctx { text, path };
-        let root = DeTable::parse(text).map_err(|e| ctx.syntax(&e))?;
+        let ctx = Ctx(TomlFile { text, path, array: "plan" });
         let mut raws = Vec::new();
-        for (key, value) in sorted_entries(root.get_ref()) {
-            if key.get_ref().as_ref() != "plan" {
-                return Err(ctx.invalid(
-                    key.span(),
-                    key.get_ref().as_ref(),
-                    "unknown field; the file holds [[plan]] tables",
-                ));
-            }
-            let Some(items) = value.get_ref().as_array() else {
-                return Err(ctx.invalid(value.span(), "plan", "must be an array of tables: write [[plan]]"));
-            };
-            for item in items.iter() {
-                let index = raws.len();
-                raws.push(ctx.plan(index, item)?);
-            }
-        }
+        ctx.each_table(|item| {
+            let index = raws.len();
+            raws.push(ctx.plan(index, item)?);
+            Ok(())
+        })?;
 
         let mut ids: HashMap<&str, usize> = HashMap::new();
         for (i, raw) in raws.iter().enumerate() {
@@ -168,8 +145,7 @@ impl Plans {
 
     /// Reads and validates a plans file.
     pub fn load(path: &Path) -> Result<Plans, PlansError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlansError::Io { path: path.into(), source })?;
-        Self::parse(&text, path)
+        Self::parse(&crate::toml_text::read(path)?, path)
     }
 
     /// The plan for an incident of this category and severity.
@@ -179,9 +155,9 @@ impl Plans {
 
     /// The (category, severity) pairs no plan covers, in category then severity order.
     pub fn uncovered(&self) -> Vec<(IncidentCategory, u8)> {
-        CATEGORIES
+        IncidentCategory::ALL
             .iter()
-            .flat_map(|c| SEVERITIES.map(move |s| (c.0, s)))
+            .flat_map(|&c| SEVERITIES.map(move |s| (c, s)))
             .filter(|(c, s)| self.find(*c, *s).is_none())
             .collect()
     }
@@ -194,53 +170,18 @@ struct RawPlan {
     severity_span: Range<usize>,
 }
 
-type Entry<'a, 'i> = (&'a Spanned<DeString<'i>>, &'a Spanned<DeValue<'i>>);
+/// The plans file being read (its text and name, for errors), and the checks of a `[[plan]]`.
+struct Ctx<'a>(TomlFile<'a>);
 
-/// A table's entries in file order.
-fn sorted_entries<'a, 'i>(table: &'a DeTable<'i>) -> Vec<Entry<'a, 'i>> {
-    let mut entries: Vec<_> = table.iter().collect();
-    entries.sort_by_key(|(k, _)| k.span().start);
-    entries
-}
+impl<'a> std::ops::Deref for Ctx<'a> {
+    type Target = TomlFile<'a>;
 
-fn integer(value: &DeValue<'_>) -> Option<i64> {
-    value.as_integer().and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
-}
-
-fn number(value: &DeValue<'_>) -> Option<f64> {
-    match value {
-        DeValue::Integer(_) => integer(value).map(|i| i as f64),
-        DeValue::Float(f) => f.as_str().parse().ok(),
-        _ => None,
+    fn deref(&self) -> &TomlFile<'a> {
+        &self.0
     }
-}
-
-/// The text being parsed and its name, for errors.
-struct Ctx<'a> {
-    text: &'a str,
-    path: &'a Path,
 }
 
 impl Ctx<'_> {
-    fn line(&self, offset: usize) -> usize {
-        crate::toml_text::line_of(self.text, offset)
-    }
-
-    fn invalid(&self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) -> PlansError {
-        PlansError::Invalid {
-            path: self.path.into(),
-            line: self.line(span.start),
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-
-    /// A TOML syntax error; the field is the plan and key on that line, as far as the text shows.
-    fn syntax(&self, e: &toml::de::Error) -> PlansError {
-        let at = crate::toml_text::syntax_at(self.text, "plan", e);
-        PlansError::Syntax { path: self.path.into(), line: at.line, field: at.field, message: at.message }
-    }
-
     fn string(&self, value: &Spanned<DeValue<'_>>, field: &str) -> Result<String, PlansError> {
         match value.get_ref().as_str() {
             Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
@@ -412,8 +353,8 @@ impl Ctx<'_> {
         let name_en = self.string(required("name_en")?, &format!("{p}.name_en"))?;
         let category_value = required("category")?;
         let category_text = self.string(category_value, &format!("{p}.category"))?;
-        let Some(category) = CATEGORIES.iter().find(|c| c.1 == category_text).map(|c| c.0) else {
-            let known: Vec<&str> = CATEGORIES.iter().map(|c| c.1).collect();
+        let Some(category) = IncidentCategory::from_name(&category_text) else {
+            let known: Vec<&str> = IncidentCategory::ALL.iter().map(|c| c.name()).collect();
             return Err(self.invalid(
                 category_value.span(),
                 format!("{p}.category"),
@@ -957,7 +898,7 @@ supplies = [ { item = "饮用水", quantity = 20, unit = "箱" } ]
     fn shipped_plans_parse_and_cover_every_category_and_severity_once() {
         let plans = Plans::parse(DEFAULT_PLANS, Path::new("config/plans.toml")).expect("shipped plans parse");
         assert!(plans.uncovered().is_empty(), "{:?}", plans.uncovered());
-        for (category, ..) in CATEGORIES {
+        for category in IncidentCategory::ALL {
             for s in SEVERITIES {
                 let n = plans.plans.iter().filter(|p| p.covers(category, s)).count();
                 assert_eq!(n, 1, "{category:?} severity {s}");
@@ -978,8 +919,8 @@ supplies = [ { item = "饮用水", quantity = 20, unit = "箱" } ]
 
     #[test]
     fn file_names_match_the_protocol() {
-        for (c, name, _) in CATEGORIES {
-            assert_eq!(serde_json::to_string(&c).ok(), Some(format!("\"{name}\"")));
+        for c in IncidentCategory::ALL {
+            assert_eq!(serde_json::to_string(&c).ok(), Some(format!("\"{}\"", c.name())));
         }
         for (k, name, ..) in UNIT_KINDS {
             assert_eq!(serde_json::to_string(&k).ok(), Some(format!("\"{name}\"")));

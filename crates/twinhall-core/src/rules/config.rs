@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
-use toml::de::{DeString, DeTable, DeValue};
+use toml::de::{DeTable, DeValue};
 
 use crate::lang::Lang;
 use crate::protocol::{AreaLevel, IncidentCategory, Millis, UnitKind};
 use crate::store::FeedStore;
+use crate::toml_text::{TomlFile, integer, number, sorted_entries};
 
 /// The shipped rules, identical to `config/rules.toml`.
 pub const DEFAULT_RULES: &str = include_str!("../../../../config/rules.toml");
@@ -26,17 +27,6 @@ const MAX_COUNT: i64 = 10_000;
 /// The largest cluster radius, metres.
 const MAX_RADIUS_M: f64 = 50_000.0;
 
-const CATEGORIES: [IncidentCategory; 9] = [
-    IncidentCategory::Dispute,
-    IncidentCategory::PublicOrder,
-    IncidentCategory::Fire,
-    IncidentCategory::Traffic,
-    IncidentCategory::CityManagement,
-    IncidentCategory::Environment,
-    IncidentCategory::PublicHealth,
-    IncidentCategory::WorkSafety,
-    IncidentCategory::Other,
-];
 const AREA_LEVELS: [AreaLevel; 5] =
     [AreaLevel::City, AreaLevel::District, AreaLevel::Street, AreaLevel::Community, AreaLevel::Grid];
 
@@ -299,40 +289,27 @@ pub type RulesError = crate::toml_text::TomlFileError;
 impl Rules {
     /// Parses and checks rules; `path` names the text in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Rules, RulesError> {
-        let ctx = Ctx { text, path };
-        let root = DeTable::parse(text).map_err(|e| ctx.syntax(&e))?;
+        let ctx = Ctx(TomlFile { text, path, array: "rule" });
         let mut rules: Vec<Rule> = Vec::new();
-        for (key, value) in sorted_entries(root.get_ref()) {
-            if key.get_ref().as_ref() != "rule" {
-                return Err(ctx.invalid(
-                    key.span(),
-                    key.get_ref().as_ref(),
-                    "unknown field; the file holds [[rule]] tables",
-                ));
+        ctx.each_table(|item| {
+            let rule = ctx.rule(rules.len(), item)?;
+            if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
+                return Err(RulesError::Invalid {
+                    path: path.into(),
+                    line: rule.line("id"),
+                    field: format!("rule[{}].id", rules.len()),
+                    message: format!("duplicate rule id `{}` (first at line {})", rule.id, first.line("id")),
+                });
             }
-            let Some(items) = value.get_ref().as_array() else {
-                return Err(ctx.invalid(value.span(), "rule", "must be an array of tables: write [[rule]]"));
-            };
-            for item in items.iter() {
-                let rule = ctx.rule(rules.len(), item)?;
-                if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
-                    return Err(RulesError::Invalid {
-                        path: path.into(),
-                        line: rule.line("id"),
-                        field: format!("rule[{}].id", rules.len()),
-                        message: format!("duplicate rule id `{}` (first at line {})", rule.id, first.line("id")),
-                    });
-                }
-                rules.push(rule);
-            }
-        }
+            rules.push(rule);
+            Ok(())
+        })?;
         Ok(Rules { path: path.into(), rules })
     }
 
     /// Reads and checks a rules file.
     pub fn load(path: &Path) -> Result<Rules, RulesError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Io { path: path.into(), source })?;
-        Self::parse(&text, path)
+        Self::parse(&crate::toml_text::read(path)?, path)
     }
 
     /// The shipped rules.
@@ -403,27 +380,6 @@ fn enum_names<T: Serialize>(all: &[T]) -> String {
     all.iter().map(enum_name).collect::<Vec<_>>().join(", ")
 }
 
-type Entry<'a, 'i> = (&'a Spanned<DeString<'i>>, &'a Spanned<DeValue<'i>>);
-
-/// A table's entries in file order.
-fn sorted_entries<'a, 'i>(table: &'a DeTable<'i>) -> Vec<Entry<'a, 'i>> {
-    let mut entries: Vec<_> = table.iter().collect();
-    entries.sort_by_key(|(k, _)| k.span().start);
-    entries
-}
-
-fn integer(value: &DeValue<'_>) -> Option<i64> {
-    value.as_integer().and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
-}
-
-fn number(value: &DeValue<'_>) -> Option<f64> {
-    match value {
-        DeValue::Integer(_) => integer(value).map(|i| i as f64),
-        DeValue::Float(f) => f.as_str().parse().ok(),
-        _ => None,
-    }
-}
-
 /// The fields every rule has, and each kind's own.
 const COMMON: [&str; 6] = ["id", "name_zh", "name_en", "severity", "suggest", "kind"];
 const FENCE_FIELDS: [&str; 4] = ["area", "areas", "area_level", "polygon"];
@@ -437,10 +393,15 @@ const KINDS: [(&str, &[&str]); 7] = [
     ("cameras_offline", &["area", "areas", "area_level", "polygon", "count", "share"]),
 ];
 
-/// The text being parsed and its name, for errors.
-struct Ctx<'a> {
-    text: &'a str,
-    path: &'a Path,
+/// The rules file being read (its text and name, for errors), and the checks of a `[[rule]]`.
+struct Ctx<'a>(TomlFile<'a>);
+
+impl<'a> std::ops::Deref for Ctx<'a> {
+    type Target = TomlFile<'a>;
+
+    fn deref(&self) -> &TomlFile<'a> {
+        &self.0
+    }
 }
 
 /// One `[[rule]]` table being read: its fields, its position, and the lines seen.
@@ -453,25 +414,6 @@ struct RuleTable<'c, 'a, 't, 'i> {
 }
 
 impl Ctx<'_> {
-    fn line(&self, offset: usize) -> usize {
-        crate::toml_text::line_of(self.text, offset)
-    }
-
-    fn invalid(&self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) -> RulesError {
-        RulesError::Invalid {
-            path: self.path.into(),
-            line: self.line(span.start),
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-
-    /// A TOML syntax error; the field is the rule and key on that line, as far as the text shows.
-    fn syntax(&self, e: &toml::de::Error) -> RulesError {
-        let at = crate::toml_text::syntax_at(self.text, "rule", e);
-        RulesError::Syntax { path: self.path.into(), line: at.line, field: at.field, message: at.message }
-    }
-
     fn rule(&self, index: usize, value: &Spanned<DeValue<'_>>) -> Result<Rule, RulesError> {
         let prefix = format!("rule[{index}]");
         let Some(table) = value.get_ref().as_table() else {
@@ -702,7 +644,7 @@ impl RuleTable<'_, '_, '_, '_> {
     fn category(&self, name: &str) -> Result<IncidentCategory, RulesError> {
         let text = self.string(name)?;
         parse_enum(&text).ok_or_else(|| {
-            self.err(name, format!("unknown category `{text}`; expected one of {}", enum_names(&CATEGORIES)))
+            self.err(name, format!("unknown category `{text}`; expected one of {}", enum_names(&IncidentCategory::ALL)))
         })
     }
 
