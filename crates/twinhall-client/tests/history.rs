@@ -1,7 +1,7 @@
 //! The incident history from a backend on a real loopback socket: pages decoded and joined, and a
 //! refusal, an oversized body, a page that does not move on and a body that is not a history
 //! each an error naming the URL without its secrets. (Against the real `twinhall-feed` server:
-//! crates/twinhall-feed/tests/history.rs.)
+//! crates/twinhall-client/tests/feed_history.rs.)
 
 mod support;
 

@@ -5,9 +5,9 @@
 
 use std::fmt::Write as _;
 
-use crate::config::Lang;
 use crate::feed::store::FeedStore;
 use crate::heartbeat::worst_grids;
+use crate::lang::Lang;
 use crate::metrics::{EfficiencyRow, Metrics};
 use crate::overlay::{index_level, level_rgb};
 use crate::protocol::{GovernanceIndex, IndexAspect, Millis, WarningLevel};

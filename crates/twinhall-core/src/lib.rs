@@ -16,7 +16,12 @@
 //!   hub's efficiency supervision (效能监管);
 //! - `brief`: the index briefing (指数简报) as one HTML file;
 //! - `theatre/`: the decision theatre's briefing files (RON in scenes/), parsed and checked;
-//! - `config`, `redact`, `toml_text`: the app's configuration, secrets out of URLs, TOML positions.
+//! - `config/`: the app's configuration, one file per section;
+//! - `lang`, `layers`: the wall's language and its map layers, leaves that words and switches
+//!   everywhere use;
+//! - `wall/`: the video wall's configuration and the messages between the machines of one wall;
+//! - `redact`, `toml_text`, `sqlite`: secrets out of URLs, the reader of the TOML files parsed
+//!   with spans, SQLite opened and migrated.
 //!
 //! The modules of `geo/`, `city/` and `feed/` are also named at the crate root
 //! (`twinhall_core::protocol` is `twinhall_core::feed::protocol`), the paths the code uses.
@@ -30,12 +35,15 @@ pub mod feed;
 pub mod geo;
 pub mod heartbeat;
 pub mod hub;
+pub mod lang;
+pub mod layers;
 pub mod metrics;
 pub mod overlay;
 pub mod redact;
 pub mod risk;
 pub mod rules;
 pub mod sim;
+pub mod sqlite;
 pub mod theatre;
 pub mod toml_text;
 pub mod wall;

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use tokio::sync::broadcast;
 
+pub mod cli;
 mod dispatch;
 pub mod encode;
 pub mod history;

@@ -23,6 +23,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use twinhall_core::protocol::{DispatchOrder, DispatchRequest, Millis};
+use twinhall_core::sqlite::{OpenError, Schema, open_migrated};
 
 /// The schema this build writes; a database of a newer one is refused at start.
 const SCHEMA_VERSION: i64 = 1;
@@ -236,42 +237,25 @@ impl OrderStore {
     }
 }
 
-/// Opens the database, sets WAL and full sync, and creates or checks the schema.
+/// Opens the database, sets WAL and full sync, and creates or checks the schema (the report
+/// tables are created where missing at every open).
 fn open_db(db: &Path) -> Result<Connection, String> {
     let shown = db.display().to_string();
-    let sql = |e: rusqlite::Error| format!("orders database {shown}: {e}");
-    let mut conn = Connection::open(db).map_err(sql)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-    // The first statement that reads the file: a file that is not SQLite fails here.
-    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(sql)?;
-    // An order is on disk when its commit returns.
-    conn.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
-    let has_version: bool = tx
-        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .map(|n| n > 0)
-        .map_err(sql)?;
-    if has_version {
-        let found: Option<i64> =
-            tx.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0)).map_err(sql)?;
-        match found {
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(format!(
-                    "orders database {shown}: schema version {v} is newer than this build's {SCHEMA_VERSION}"
-                ));
-            }
-            Some(_) => {}
-            None => return Err(format!("orders database {shown}: the schema version is missing")),
+    let schema = Schema {
+        version: SCHEMA_VERSION,
+        initial: SCHEMA,
+        migrations: &[],
+        every_open: REPORT_TABLES,
+        busy_timeout: BUSY_TIMEOUT,
+        foreign_keys: false,
+    };
+    open_migrated(db, &schema).map_err(|e| match e {
+        OpenError::Open(e) | OpenError::Sqlite(e) => format!("orders database {shown}: {e}"),
+        OpenError::NewerSchema { found } => {
+            format!("orders database {shown}: schema version {found} is newer than this build's {SCHEMA_VERSION}")
         }
-    } else {
-        tx.execute_batch(SCHEMA).map_err(sql)?;
-        tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(sql)?;
-    }
-    tx.execute_batch(REPORT_TABLES).map_err(sql)?;
-    tx.commit().map_err(sql)?;
-    Ok(conn)
+        OpenError::MissingVersion => format!("orders database {shown}: the schema version is missing"),
+    })
 }
 
 /// Every order, and the keys with the orders they answered. A row that does not decode is

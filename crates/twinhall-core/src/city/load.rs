@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::config::{CityConfig, CitySource, SourceFormat};
+use crate::city::source::{CityConfig, CitySource, SourceFormat};
 use crate::crs::Crs;
 use crate::geojson::{GeoJsonOptions, LayerKind, centre_of, import_geojson_bytes};
 use crate::osm::{ImportError, OsmOptions, import_osm_path, import_pbf_bytes};

@@ -9,3 +9,4 @@ pub mod load;
 pub mod model;
 pub mod osm;
 pub mod routing;
+pub mod source;

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use crate::frame::{LocalFrame, LonLat};
 
-/// A ring of `[east, north]` points, not repeating the first point at the end.
-pub type Ring = Vec<[f64; 2]>;
+// The ring type and its plain geometry are the geometry layer's; named here too, where the
+// city's polygons use them.
+pub use crate::ring::{Ring, ring_contains, signed_area};
 
 /// A polygon with an exterior ring (counter-clockwise) and holes (clockwise).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -42,36 +43,6 @@ impl Polygon {
             }
         }
     }
-}
-
-/// Shoelace area: positive for counter-clockwise rings.
-pub fn signed_area(ring: &[[f64; 2]]) -> f64 {
-    let n = ring.len();
-    if n < 3 {
-        return 0.0;
-    }
-    let mut s = 0.0;
-    for i in 0..n {
-        let a = ring[i];
-        let b = ring[(i + 1) % n];
-        s += a[0] * b[1] - b[0] * a[1];
-    }
-    s * 0.5
-}
-
-/// Even-odd point-in-ring test.
-pub fn ring_contains(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
-    let mut inside = false;
-    let n = ring.len();
-    let mut j = n.wrapping_sub(1);
-    for i in 0..n {
-        let (a, b) = (ring[i], ring[j]);
-        if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0] {
-            inside = !inside;
-        }
-        j = i;
-    }
-    inside
 }
 
 /// The part of `ring` inside the axis-aligned rectangle `min..max` (Sutherland-Hodgman: the

@@ -49,19 +49,38 @@ pub struct RoadGraph {
     cells: HashMap<(i64, i64), Vec<u32>>,
 }
 
+/// A cost a Dijkstra heap orders by: `f32` (routing's A*) or `f64` (ranking's searches).
+pub(crate) trait HeapCost: Copy + PartialEq {
+    fn total_cmp(&self, other: &Self) -> Ordering;
+}
+
+impl HeapCost for f32 {
+    fn total_cmp(&self, other: &Self) -> Ordering {
+        f32::total_cmp(self, other)
+    }
+}
+
+impl HeapCost for f64 {
+    fn total_cmp(&self, other: &Self) -> Ordering {
+        f64::total_cmp(self, other)
+    }
+}
+
+/// An entry of a Dijkstra (or A*) heap: a cost and a node. `BinaryHeap<HeapItem<_>>` is a
+/// min-heap on the cost (ties: the larger node first), for every graph search in the crate.
 #[derive(PartialEq)]
-struct Item(f32, u32);
+pub(crate) struct HeapItem<C>(pub C, pub u32);
 
-impl Eq for Item {}
+impl<C: HeapCost> Eq for HeapItem<C> {}
 
-impl Ord for Item {
+impl<C: HeapCost> Ord for HeapItem<C> {
     fn cmp(&self, other: &Self) -> Ordering {
         // A min-heap on cost.
         other.0.total_cmp(&self.0).then_with(|| self.1.cmp(&other.1))
     }
 }
 
-impl PartialOrd for Item {
+impl<C: HeapCost> PartialOrd for HeapItem<C> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
@@ -262,8 +281,8 @@ impl RoadGraph {
         let mut prev = vec![u32::MAX; self.nodes.len()];
         let mut heap = BinaryHeap::new();
         best[s as usize] = 0.0;
-        heap.push(Item(h(s), s));
-        while let Some(Item(_, n)) = heap.pop() {
+        heap.push(HeapItem(h(s), s));
+        while let Some(HeapItem(_, n)) = heap.pop() {
             if n == t {
                 break;
             }
@@ -273,7 +292,7 @@ impl RoadGraph {
                 if cand < best[e.to as usize] {
                     best[e.to as usize] = cand;
                     prev[e.to as usize] = n;
-                    heap.push(Item(cand + h(e.to), e.to));
+                    heap.push(HeapItem(cand + h(e.to), e.to));
                 }
             }
         }
@@ -302,8 +321,8 @@ impl RoadGraph {
         };
         let mut heap = BinaryHeap::new();
         best[t as usize] = 0.0;
-        heap.push(Item(0.0, t));
-        while let Some(Item(cost, n)) = heap.pop() {
+        heap.push(HeapItem(0.0, t));
+        while let Some(HeapItem(cost, n)) = heap.pop() {
             if cost > best[n as usize] {
                 continue;
             }
@@ -311,7 +330,7 @@ impl RoadGraph {
                 let cand = cost + e.time_s;
                 if cand < best[e.to as usize] {
                     best[e.to as usize] = cand;
-                    heap.push(Item(cand, e.to));
+                    heap.push(HeapItem(cand, e.to));
                 }
             }
         }

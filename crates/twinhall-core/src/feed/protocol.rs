@@ -147,7 +147,7 @@ impl IncidentCategory {
     ];
 
     /// The category's name in the protocol (`dispute`, `public_order` ...).
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Self::Dispute => "dispute",
             Self::PublicOrder => "public_order",

@@ -18,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::protocol::{DispatchRequest, Millis};
 use crate::rules::Alert;
+use crate::sqlite::{OpenError, Schema};
 
 /// The schema this build writes; [`Journal::open`] refuses a database of a newer one.
 pub const SCHEMA_VERSION: i64 = 2;
@@ -159,6 +160,28 @@ CREATE TABLE timeline (
 CREATE INDEX timeline_by_incident ON timeline (incident_id, at, id);
 ";
 
+/// The journal's schema: version 1's tables, the migrations since, foreign keys on; another
+/// process (the duty officer's CLI) may hold the lock for a moment.
+const JOURNAL_SCHEMA: Schema<'static> = Schema {
+    version: SCHEMA_VERSION,
+    initial: SCHEMA,
+    migrations: &MIGRATIONS,
+    every_open: "",
+    busy_timeout: Duration::from_secs(5),
+    foreign_keys: true,
+};
+
+/// What opening the journal failed with, naming the file.
+fn open_error(e: OpenError, shown: &str) -> JournalError {
+    let path = shown.to_owned();
+    match e {
+        OpenError::Open(source) => JournalError::Open { path, source },
+        OpenError::Sqlite(source) => JournalError::Sqlite { path, source },
+        OpenError::NewerSchema { found } => JournalError::NewerSchema { path, found },
+        OpenError::MissingVersion => JournalError::Corrupt { path, what: "the schema version is missing".into() },
+    }
+}
+
 const ORDER_COLUMNS: &str = "key, request, status, order_id, reason, attempts, created_at, updated_at";
 
 impl Journal {
@@ -166,59 +189,17 @@ impl Journal {
     /// a newer schema, is an error naming the file.
     pub fn open(path: &Path) -> Result<Self, JournalError> {
         let shown = path.display().to_string();
-        let conn = Connection::open(path).map_err(|source| JournalError::Open { path: shown.clone(), source })?;
-        Self::setup(conn, Some(path.to_owned()), shown)
+        let conn = crate::sqlite::open_migrated(path, &JOURNAL_SCHEMA).map_err(|e| open_error(e, &shown))?;
+        Ok(Self { conn: Mutex::new(conn), path: Some(path.to_owned()), shown })
     }
 
     /// A journal that lives only as long as this value (tests, and a wall run without a disk).
     pub fn open_in_memory() -> Result<Self, JournalError> {
         let shown = ":memory:".to_owned();
-        let conn = Connection::open_in_memory().map_err(|source| JournalError::Open { path: shown.clone(), source })?;
-        Self::setup(conn, None, shown)
-    }
-
-    fn setup(mut conn: Connection, path: Option<PathBuf>, shown: String) -> Result<Self, JournalError> {
-        let sql = |source| JournalError::Sqlite { path: shown.clone(), source };
-        // Another process (the duty officer's CLI) may hold the lock for a moment.
-        conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
-        // The first statement that reads the file: a file that is not SQLite fails here.
-        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(sql)?;
-        // Orders must be on disk when a write returns, WAL or not.
-        conn.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
-        let has_version: bool = tx
-            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|n| n > 0)
-            .map_err(sql)?;
-        if has_version {
-            let found: Option<i64> =
-                tx.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0)).map_err(sql)?;
-            match found {
-                Some(v) if v > SCHEMA_VERSION => return Err(JournalError::NewerSchema { path: shown, found: v }),
-                Some(v) if v < SCHEMA_VERSION => {
-                    // An older journal: add what came since, in order, in this transaction.
-                    for step in &MIGRATIONS[(v.max(1) - 1) as usize..] {
-                        tx.execute_batch(step).map_err(sql)?;
-                    }
-                    tx.execute("UPDATE schema_version SET version = ?1", [SCHEMA_VERSION]).map_err(sql)?;
-                }
-                Some(_) => {}
-                None => {
-                    return Err(JournalError::Corrupt { path: shown, what: "the schema version is missing".into() });
-                }
-            }
-        } else {
-            tx.execute_batch(SCHEMA).map_err(sql)?;
-            for step in MIGRATIONS {
-                tx.execute_batch(step).map_err(sql)?;
-            }
-            tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(sql)?;
-        }
-        tx.commit().map_err(sql)?;
-        Ok(Self { conn: Mutex::new(conn), path, shown })
+        let mut conn =
+            Connection::open_in_memory().map_err(|source| JournalError::Open { path: shown.clone(), source })?;
+        crate::sqlite::migrate(&mut conn, &JOURNAL_SCHEMA).map_err(|e| open_error(e, &shown))?;
+        Ok(Self { conn: Mutex::new(conn), path: None, shown })
     }
 
     /// The database file; `None` in memory.
@@ -688,5 +669,118 @@ mod tests {
     fn the_journal_can_be_shared_between_threads() {
         fn shared<T: Send + Sync>() {}
         shared::<Journal>();
+    }
+
+    /// The tactile hub's alerts kept in the journal (the journal depends on the rules, not they on
+    /// it): the same book and rules as the rules' own tests of alerts.
+    mod alerts {
+        use std::path::Path;
+
+        use super::*;
+        use crate::protocol::Millis;
+        use crate::rules::{Alert, AlertBook, AlertEvent, Edge, Rules, Stage};
+
+        const T0: Millis = 1_764_300_000_000;
+
+        fn rules(text: &str) -> Rules {
+            match Rules::parse(text, Path::new("test.toml")) {
+                Ok(r) => r,
+                Err(e) => panic!("rules should parse: {e}"),
+            }
+        }
+
+        fn edge(rule: usize, subject: &str, on: bool) -> Edge {
+            Edge {
+                rule,
+                subject: subject.into(),
+                on,
+                value: if on { 3.0 } else { 0.0 },
+                lonlat: on.then_some([24.9, 60.1]),
+            }
+        }
+
+        fn two_rules() -> Rules {
+            rules(
+                r#"
+[[rule]]
+id = "low"
+name_zh = "低"
+name_en = "Low"
+severity = 1
+suggest = "other"
+kind = "stale"
+entity = "camera"
+
+[[rule]]
+id = "high"
+name_zh = "高"
+name_en = "High"
+severity = 4
+suggest = "fire"
+kind = "stale"
+entity = "sensor"
+"#,
+            )
+        }
+
+        #[test]
+        fn alerts_kept_in_the_journal_survive_a_restart_with_their_lifecycle() {
+            let dir = std::env::temp_dir().join(format!("twinhall-alerts-journal-{}-{}", std::process::id(), T0));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let path = dir.join("journal.sqlite");
+            let rules = two_rules();
+            let mut book = AlertBook::default();
+            {
+                let journal = Journal::open(&path).expect("open");
+                book.apply(&rules, &[edge(0, "C1", true), edge(1, "S1", true), edge(1, "S2", true)], T0);
+                journal.save_alerts(book.all()).expect("save new");
+                book.acknowledge(1, "值班员 王", T0 + 5).expect("ack");
+                book.to_incident(1, "I-000042", "值班员 王", T0 + 6).expect("incident");
+                book.acknowledge(2, "李", T0 + 7).expect("ack");
+                book.dismiss(2, "设备检修 maintenance", "李", T0 + 8).expect("dismiss");
+                book.apply(&rules, &[edge(1, "S2", false), edge(1, "S2", true)], T0 + 9);
+                // Only what changed needs writing; writing all again is the same.
+                journal.save_alerts(book.all()).expect("save changed");
+            }
+            let journal = Journal::open(&path).expect("reopen");
+            let kept = journal.alerts().expect("read");
+            assert_eq!(kept, book.all().to_vec(), "every alert back as it was");
+            assert_eq!(
+                kept.iter().map(Alert::stage).collect::<Vec<_>>(),
+                [Stage::Incident, Stage::Dismissed, Stage::New]
+            );
+            let mut restored = AlertBook::from_alerts(kept);
+            // The open alert's key still updates it; the closed ones' keys start new alerts.
+            assert_eq!(restored.apply(&rules, &[edge(1, "S2", true)], T0 + 20), vec![AlertEvent::Repeated(3)]);
+            assert_eq!(restored.apply(&rules, &[edge(0, "C1", true)], T0 + 21), vec![AlertEvent::Opened(4)]);
+
+            // A journal of schema version 1 (before alerts) is migrated in place, its orders kept.
+            let old = dir.join("v1.sqlite");
+            {
+                let conn = rusqlite::Connection::open(&old).expect("raw");
+                conn.execute_batch(
+                "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);
+             CREATE TABLE orders (key TEXT PRIMARY KEY NOT NULL, incident_id TEXT NOT NULL, request TEXT NOT NULL,
+               status TEXT NOT NULL, order_id TEXT, reason TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+               created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+             CREATE TABLE timeline (id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id TEXT NOT NULL, at INTEGER NOT NULL,
+               kind TEXT NOT NULL, text_zh TEXT NOT NULL, text_en TEXT NOT NULL);
+             INSERT INTO timeline (incident_id, at, kind, text_zh, text_en) VALUES ('I-1', 5, 'note', '旧', 'old');",
+            )
+            .expect("v1 schema");
+            }
+            let migrated = Journal::open(&old).expect("migrates");
+            assert_eq!(migrated.timeline("I-1").expect("timeline").len(), 1, "old lines kept");
+            assert!(migrated.alerts().expect("alerts table").is_empty());
+            migrated.save_alerts(book.all()).expect("save into migrated");
+            drop(migrated);
+            let version: i64 = rusqlite::Connection::open(&old)
+                .expect("raw")
+                .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+                .expect("version");
+            assert_eq!(version, crate::hub::journal::SCHEMA_VERSION);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 }

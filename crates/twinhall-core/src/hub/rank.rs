@@ -24,11 +24,11 @@
 //! ranked time therefore differs from the plain Dijkstra on the graph's `f32` edge times by at
 //! most half a unit per edge of the route, plus the `f32` rounding of the result.
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Mutex;
 
-use crate::routing::RoadGraph;
+use crate::routing::{HeapItem, RoadGraph};
 
 /// Unreachable.
 const INF: u32 = u32::MAX / 2;
@@ -680,31 +680,13 @@ fn distance_bound_s(graph: &RoadGraph) -> f64 {
     far
 }
 
-#[derive(PartialEq)]
-struct Item(f64, u32);
-
-impl Eq for Item {}
-
-impl Ord for Item {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // A min-heap on cost.
-        other.0.total_cmp(&self.0).then_with(|| self.1.cmp(&other.1))
-    }
-}
-
-impl PartialOrd for Item {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
 /// A plain Dijkstra (binary heap, lazy deletion) accumulating the graph's `f32` edge times in
 /// `f64`, with the hop count of the path it finds; reusable, resetting only what it touched.
 struct Search {
     dist: Vec<f64>,
     hops: Vec<u32>,
     touched: Vec<u32>,
-    heap: BinaryHeap<Item>,
+    heap: BinaryHeap<HeapItem<f64>>,
 }
 
 impl Search {
@@ -718,8 +700,8 @@ impl Search {
         self.dist[from as usize] = 0.0;
         self.hops[from as usize] = 0;
         self.touched.push(from);
-        self.heap.push(Item(0.0, from));
-        while let Some(Item(cost, v)) = self.heap.pop() {
+        self.heap.push(HeapItem(0.0, from));
+        while let Some(HeapItem(cost, v)) = self.heap.pop() {
             if cost > self.dist[v as usize] {
                 continue;
             }
@@ -735,7 +717,7 @@ impl Search {
                     }
                     self.dist[w as usize] = cand;
                     self.hops[w as usize] = hops;
-                    self.heap.push(Item(cand, w));
+                    self.heap.push(HeapItem(cand, w));
                 }
             };
             if reverse { graph.in_edges(v).for_each(&mut relax) } else { graph.out_edges(v).for_each(&mut relax) }

@@ -19,7 +19,7 @@ pub use template::{TemplateError, check_template};
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::config::Lang;
+use crate::lang::Lang;
 use crate::protocol::{IncidentCategory, IncidentStatus, IndexAspect, Millis, UnitStatus};
 use crate::store::FeedStore;
 
@@ -120,17 +120,16 @@ impl MetricInfo {
 /// What a template shows for a value that is not there (no index yet, a district with no data).
 pub const MISSING: &str = "—";
 
-const CATEGORY_KEYS: &[&str] = &[
-    "dispute",
-    "public_order",
-    "fire",
-    "traffic",
-    "city_management",
-    "environment",
-    "public_health",
-    "work_safety",
-    "other",
-];
+/// Every category's protocol name, in the protocol's order.
+const CATEGORY_KEYS: &[&str] = &{
+    let mut keys = [""; IncidentCategory::ALL.len()];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = IncidentCategory::ALL[i].name();
+        i += 1;
+    }
+    keys
+};
 const OPEN_STATUS_KEYS: &[&str] = &["reported", "accepted", "assigned", "handling", "feedback", "review"];
 const SEVERITY_KEYS: &[&str] = &["1", "2", "3", "4"];
 const UNIT_STATUS_KEYS: &[&str] = &["available", "patrolling", "en_route", "on_scene", "returning", "offline"];

@@ -1,8 +1,6 @@
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::*;
-use crate::config::Config;
 use crate::frame::LonLat;
 use crate::protocol::{
     Area, AreaLevel, AspectScore, Camera, DispatchRequest, Entities, GovernanceIndex, Incident, ReportChannel, Sensor,
@@ -378,28 +376,6 @@ fn the_registry_keys_are_the_protocol_names() {
     for m in METRICS {
         assert!(seen.insert(m.name), "{} twice", m.name);
         assert_eq!(m.kind == MetricKind::Scalar, m.keys == MetricKeys::None, "{}", m.name);
-    }
-}
-
-#[test]
-fn heartbeat_limits_read_from_config_over_the_defaults_and_bad_ones_name_the_field() {
-    let c = Config::parse("[heartbeat]\nlimits_h = { fire = 1.5 }\n", Path::new("x.toml")).expect("valid");
-    let limits = c.heartbeat.limits().expect("valid");
-    assert_eq!(limits.hours.get(&IncidentCategory::Fire), Some(&1.5));
-    assert_eq!(limits.hours.get(&IncidentCategory::Dispute), Some(&72.0), "left out: the default");
-    assert_eq!(Config::default().heartbeat.limits().expect("defaults"), EfficiencyLimits::default());
-    for (text, needle) in [
-        ("[heartbeat]\nlimits_h = { fires = 2.0 }\n", "`fires` is no incident category"),
-        ("[heartbeat]\nlimits_h = { fire = 0.0 }\n", "`fire` must be a positive number"),
-        ("[heartbeat]\nlimits_h = { traffic = -1 }\n", "`traffic` must be a positive number"),
-        ("[heartbeat]\nlimits_h = { fire = \"2h\" }\n", "my.toml:2"),
-        ("[heartbeat]\nlimit_h = {}\n", "limit_h"),
-    ] {
-        let err = Config::parse(text, Path::new("my.toml")).expect_err(text).to_string();
-        assert!(err.contains(needle), "{text:?} gave {err:?}");
-        if needle.starts_with('`') {
-            assert!(err.starts_with("my.toml: heartbeat.limits_h: "), "{err}");
-        }
     }
 }
 

@@ -101,7 +101,6 @@ fn ring_centre(ring: &[[f64; 2]]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{SimConfig, Simulation};
 
     #[test]
     fn lon_lat_and_text_queries() {
@@ -110,20 +109,5 @@ mod tests {
         assert_eq!(parse("巡逻警车"), Query::Text("巡逻警车".into()));
         assert_eq!(parse("200, 10"), Query::Text("200, 10".into()), "not a position");
         assert_eq!(parse("   "), Query::Empty);
-    }
-
-    #[test]
-    fn finds_by_camera_code_name_and_inventory() {
-        let city = crate::generate::generate_city(300, 2, LonLat::new(114.06, 22.54));
-        let sim = Simulation::new(&city, SimConfig { cameras: 50, incidents: 5, ..SimConfig::default() });
-        let mut store = FeedStore::default();
-        store.apply_snapshot(sim.snapshot());
-        let cam = search(&store, "44030500001310000007", 10);
-        assert_eq!(cam.first().map(|h| (h.kind, h.rank)), Some((EntityKind::Camera, 0)));
-        let police = search(&store, "巡逻警车", 100);
-        assert!(!police.is_empty() && police.iter().all(|h| h.kind == EntityKind::Unit && h.rank == 2));
-        let tents = search(&store, "帐篷", 100);
-        assert_eq!(tents.len(), store.supply_depots.len(), "every depot stocks tents");
-        assert!(search(&store, "no such thing", 10).is_empty());
     }
 }

@@ -281,6 +281,9 @@ fn ring_has(ring: &[[f64; 2]], p: LonLat) -> bool {
 }
 
 #[cfg(test)]
+mod fixture_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::CityModel;

@@ -56,138 +56,22 @@ impl Simulation {
         Ok(sim)
     }
 
+    /// The simulated city, step by step (each step draws from `rng` in this order, so a seed
+    /// gives the same city as ever): cameras, facilities, units, sensors, areas, the past, the
+    /// index, the supply depots; then the street names and the incidents open at the start.
     fn build(city: &CityModel, config: &SimConfig) -> Self {
         let config = SimConfig { hotspots: Vec::new(), ..config.clone() };
         let graph = RoadGraph::from_city(city);
         let mut rng = SplitMix64::new(config.seed);
         let now = config.start_ms;
         let frame = city.frame.clone();
-        let ll = |p: [f64; 2]| frame.to_lonlat(p);
         let bounds = city.bounds();
-        let road_points = RoadPoints::new(city);
-        let road_point = |rng: &mut SplitMix64| road_points.sample(rng);
+        let place = Placing { frame: &frame, road_points: RoadPoints::new(city), now };
 
-        let mut cameras = Vec::new();
-        let points: Vec<[f64; 2]> = city.pois.iter().filter(|p| p.kind == PoiKind::Camera).map(|p| p.pos).collect();
-        for i in 0..config.cameras {
-            let pos = match points.get(i) {
-                Some(p) => *p,
-                None => road_point(&mut rng).unwrap_or([0.0, 0.0]),
-            };
-            let p = ll(pos);
-            cameras.push(Camera {
-                id: format!("44030500001310{:06}", i + 1),
-                version: 1,
-                updated_at: now,
-                stale_after: None,
-                name: format!("视频监控 {:04}", i + 1),
-                lon: p.lon,
-                lat: p.lat,
-                height_m: rng.range(4.0, 12.0) as f32,
-                heading_deg: rng.range(0.0, 360.0) as f32,
-                fov_deg: rng.range(50.0, 95.0) as f32,
-                range_m: rng.range(40.0, 120.0) as f32,
-                online: rng.unit() > 0.05,
-                snapshot_url: format!("/v1/cameras/44030500001310{:06}/snapshot.jpg", i + 1),
-                stream_url: format!("rtsp://viewer:viewer@127.0.0.1:554/cam/{:06}", i + 1),
-            });
-        }
-
-        let facilities = city
-            .pois
-            .iter()
-            .enumerate()
-            .filter_map(|(n, p)| {
-                let kind = match p.kind {
-                    PoiKind::Hospital => FacilityKind::Hospital,
-                    PoiKind::Police => FacilityKind::PoliceStation,
-                    PoiKind::FireStation => FacilityKind::FireStation,
-                    PoiKind::Shelter => FacilityKind::Shelter,
-                    PoiKind::School => FacilityKind::School,
-                    PoiKind::Hydrant => FacilityKind::Hydrant,
-                    PoiKind::Pharmacy => FacilityKind::Pharmacy,
-                    PoiKind::Camera => return None,
-                };
-                Some(Facility {
-                    id: format!("F-{}", p.id),
-                    version: 1,
-                    updated_at: now,
-                    stale_after: None,
-                    kind,
-                    name: p.name.clone().unwrap_or_else(|| format!("{} {:03}", facility_zh(kind), n + 1)),
-                    lon: p.lonlat.lon,
-                    lat: p.lonlat.lat,
-                    capacity: None,
-                })
-            })
-            .collect();
-
-        let kinds = [
-            (UnitKind::PoliceCar, "巡逻警车", 12.0),
-            (UnitKind::FireEngine, "消防车", 11.0),
-            (UnitKind::Ambulance, "救护车", 12.0),
-            (UnitKind::GridWorker, "网格员", 1.4),
-            (UnitKind::Volunteer, "志愿者", 1.3),
-        ];
-        let mut movers = Vec::new();
-        for i in 0..config.units {
-            let drone = i % DRONE_EVERY == 4;
-            let (kind, label, speed) =
-                if drone { (UnitKind::Drone, "无人机", DRONE_SPEED_MPS) } else { kinds[i % kinds.len()] };
-            let pos = road_point(&mut rng).unwrap_or([0.0, 0.0]);
-            let p = ll(pos);
-            let id = format!("U-{:05}", i + 1);
-            movers.push(Mover {
-                unit: Unit {
-                    snapshot_url: if drone { format!("/v1/units/{id}/snapshot.jpg") } else { String::new() },
-                    altitude_m: drone.then_some(0.0),
-                    id,
-                    version: 1,
-                    updated_at: now,
-                    stale_after: Some(now + 10_000),
-                    kind,
-                    name: format!("{label} {:03}", i + 1),
-                    lon: p.lon,
-                    lat: p.lat,
-                    heading_deg: 0.0,
-                    speed_mps: 0.0,
-                    // Drones wait at their base until sent; the others patrol.
-                    status: if drone { UnitStatus::Available } else { UnitStatus::Patrolling },
-                    incident_id: None,
-                    route: Vec::new(),
-                },
-                route: vec![pos],
-                base_speed_mps: speed,
-                home: pos,
-            });
-        }
-
-        let sensor_kinds = [
-            ("water_level", "m", 2.5, 1.5),
-            ("smoke", "ppm", 300.0, 80.0),
-            ("gas", "%LEL", 20.0, 5.0),
-            ("noise", "dB", 70.0, 55.0),
-        ];
-        let mut sensors = Vec::new();
-        for i in 0..config.sensors {
-            let (kind, unit, threshold, normal) = sensor_kinds[i % sensor_kinds.len()];
-            let p = ll(road_point(&mut rng).unwrap_or([0.0, 0.0]));
-            sensors.push(Sensor {
-                id: format!("S-{:05}", i + 1),
-                version: 1,
-                updated_at: now,
-                stale_after: Some(now + 300_000),
-                kind: kind.into(),
-                name: format!("{kind} {:03}", i + 1),
-                lon: p.lon,
-                lat: p.lat,
-                reading: normal,
-                unit: unit.into(),
-                threshold,
-                alarm: false,
-            });
-        }
-
+        let cameras = place.cameras(city, config.cameras, &mut rng);
+        let facilities = facilities(city, now);
+        let movers = place.units(config.units, &mut rng);
+        let sensors = place.sensors(config.sensors, &mut rng);
         let areas = match district_boundaries(city) {
             Some((districts, whole)) => admin_areas(city, &districts, whole, &mut rng, now),
             None => grid_areas(&frame, bounds, &mut rng, now),
@@ -197,48 +81,8 @@ impl Simulation {
         let mut arrivals =
             Arrivals::new(&graph, &frame, &areas, bounds, config.incidents_per_minute, config.seed, since);
         let past = arrivals.backfill(now, past_hours);
-        let index = GovernanceIndex {
-            updated_at: now,
-            overall: 85.0,
-            aspects: IndexAspect::ALL
-                .into_iter()
-                .map(|aspect| {
-                    let score = rng.range(70.0, 95.0) as f32;
-                    AspectScore { aspect, score, level: level_for(score) }
-                })
-                .collect(),
-        };
-
-        let depot_items: [(&str, &str, f64); 6] = [
-            ("帐篷", "顶", 200.0),
-            ("饮用水", "箱", 1500.0),
-            ("沙袋", "袋", 5000.0),
-            ("发电机", "台", 12.0),
-            ("救生衣", "件", 300.0),
-            ("折叠床", "张", 400.0),
-        ];
-        let supply_depots = (0..config.supply_depots)
-            .map(|i| {
-                let p = ll(road_point(&mut rng).unwrap_or([0.0, 0.0]));
-                SupplyDepot {
-                    id: format!("D-{:03}", i + 1),
-                    version: 1,
-                    updated_at: now,
-                    stale_after: None,
-                    name: format!("应急物资储备点 {:02}", i + 1),
-                    lon: p.lon,
-                    lat: p.lat,
-                    inventory: depot_items
-                        .iter()
-                        .map(|(item, unit, q)| InventoryLine {
-                            item: (*item).into(),
-                            quantity: (q * rng.range(0.3, 1.2)).round(),
-                            unit: (*unit).into(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
+        let index = initial_index(&mut rng, now);
+        let supply_depots = place.depots(config.supply_depots, &mut rng);
 
         let mut sim = Self {
             city_frame: frame,
@@ -269,16 +113,21 @@ impl Simulation {
             index_model: Default::default(),
         };
         sim.record_past(past);
-        for road in city.roads.iter() {
-            let Some(name) = road.name.as_ref().filter(|n| !n.is_empty()) else { continue };
-            for p in &road.points {
-                sim.streets.insert(sim.street_names.len() as u32, *p);
-                sim.street_names.push(name.clone());
-            }
-        }
+        sim.index_street_names(city);
         sim.open_initial_incidents();
         sim.init_index();
         sim
+    }
+
+    /// Every named road's points, for naming the street a position is on.
+    fn index_street_names(&mut self, city: &CityModel) {
+        for road in city.roads.iter() {
+            let Some(name) = road.name.as_ref().filter(|n| !n.is_empty()) else { continue };
+            for p in &road.points {
+                self.streets.insert(self.street_names.len() as u32, *p);
+                self.street_names.push(name.clone());
+            }
+        }
     }
 
     /// The incidents open at the start, at every stage before archive, reported over the last hour.
@@ -305,6 +154,209 @@ impl Simulation {
             }
         }
         self.changed = Entities::default();
+    }
+}
+
+/// Where the simulated city's things are put: the frame, points along its roads, and the
+/// moment they are first stamped with.
+struct Placing<'a> {
+    frame: &'a crate::frame::LocalFrame,
+    road_points: RoadPoints,
+    now: Millis,
+}
+
+impl Placing<'_> {
+    /// A random point on a road (the origin for a city without roads), in the local frame.
+    fn road_point(&self, rng: &mut SplitMix64) -> [f64; 2] {
+        self.road_points.sample(rng).unwrap_or([0.0, 0.0])
+    }
+
+    /// The city's own cameras first, then cameras at random points on roads.
+    fn cameras(&self, city: &CityModel, count: usize, rng: &mut SplitMix64) -> Vec<Camera> {
+        let now = self.now;
+        let mut cameras = Vec::new();
+        let points: Vec<[f64; 2]> = city.pois.iter().filter(|p| p.kind == PoiKind::Camera).map(|p| p.pos).collect();
+        for i in 0..count {
+            let pos = match points.get(i) {
+                Some(p) => *p,
+                None => self.road_point(rng),
+            };
+            let p = self.frame.to_lonlat(pos);
+            cameras.push(Camera {
+                id: format!("44030500001310{:06}", i + 1),
+                version: 1,
+                updated_at: now,
+                stale_after: None,
+                name: format!("视频监控 {:04}", i + 1),
+                lon: p.lon,
+                lat: p.lat,
+                height_m: rng.range(4.0, 12.0) as f32,
+                heading_deg: rng.range(0.0, 360.0) as f32,
+                fov_deg: rng.range(50.0, 95.0) as f32,
+                range_m: rng.range(40.0, 120.0) as f32,
+                online: rng.unit() > 0.05,
+                snapshot_url: format!("/v1/cameras/44030500001310{:06}/snapshot.jpg", i + 1),
+                stream_url: format!("rtsp://viewer:viewer@127.0.0.1:554/cam/{:06}", i + 1),
+            });
+        }
+        cameras
+    }
+
+    /// Units of every kind on patrol on the roads, every so often a drone at its base.
+    fn units(&self, count: usize, rng: &mut SplitMix64) -> Vec<Mover> {
+        let now = self.now;
+        let kinds = [
+            (UnitKind::PoliceCar, "巡逻警车", 12.0),
+            (UnitKind::FireEngine, "消防车", 11.0),
+            (UnitKind::Ambulance, "救护车", 12.0),
+            (UnitKind::GridWorker, "网格员", 1.4),
+            (UnitKind::Volunteer, "志愿者", 1.3),
+        ];
+        let mut movers = Vec::new();
+        for i in 0..count {
+            let drone = i % DRONE_EVERY == 4;
+            let (kind, label, speed) =
+                if drone { (UnitKind::Drone, "无人机", DRONE_SPEED_MPS) } else { kinds[i % kinds.len()] };
+            let pos = self.road_point(rng);
+            let p = self.frame.to_lonlat(pos);
+            let id = format!("U-{:05}", i + 1);
+            movers.push(Mover {
+                unit: Unit {
+                    snapshot_url: if drone { format!("/v1/units/{id}/snapshot.jpg") } else { String::new() },
+                    altitude_m: drone.then_some(0.0),
+                    id,
+                    version: 1,
+                    updated_at: now,
+                    stale_after: Some(now + 10_000),
+                    kind,
+                    name: format!("{label} {:03}", i + 1),
+                    lon: p.lon,
+                    lat: p.lat,
+                    heading_deg: 0.0,
+                    speed_mps: 0.0,
+                    // Drones wait at their base until sent; the others patrol.
+                    status: if drone { UnitStatus::Available } else { UnitStatus::Patrolling },
+                    incident_id: None,
+                    route: Vec::new(),
+                },
+                route: vec![pos],
+                base_speed_mps: speed,
+                home: pos,
+            });
+        }
+        movers
+    }
+
+    /// Sensors of each kind at random points on roads, reading normal.
+    fn sensors(&self, count: usize, rng: &mut SplitMix64) -> Vec<Sensor> {
+        let now = self.now;
+        let sensor_kinds = [
+            ("water_level", "m", 2.5, 1.5),
+            ("smoke", "ppm", 300.0, 80.0),
+            ("gas", "%LEL", 20.0, 5.0),
+            ("noise", "dB", 70.0, 55.0),
+        ];
+        let mut sensors = Vec::new();
+        for i in 0..count {
+            let (kind, unit, threshold, normal) = sensor_kinds[i % sensor_kinds.len()];
+            let p = self.frame.to_lonlat(self.road_point(rng));
+            sensors.push(Sensor {
+                id: format!("S-{:05}", i + 1),
+                version: 1,
+                updated_at: now,
+                stale_after: Some(now + 300_000),
+                kind: kind.into(),
+                name: format!("{kind} {:03}", i + 1),
+                lon: p.lon,
+                lat: p.lat,
+                reading: normal,
+                unit: unit.into(),
+                threshold,
+                alarm: false,
+            });
+        }
+        sensors
+    }
+
+    /// Supply depots at random points on roads, each stocking every item in a random quantity.
+    fn depots(&self, count: usize, rng: &mut SplitMix64) -> Vec<SupplyDepot> {
+        let now = self.now;
+        let depot_items: [(&str, &str, f64); 6] = [
+            ("帐篷", "顶", 200.0),
+            ("饮用水", "箱", 1500.0),
+            ("沙袋", "袋", 5000.0),
+            ("发电机", "台", 12.0),
+            ("救生衣", "件", 300.0),
+            ("折叠床", "张", 400.0),
+        ];
+        (0..count)
+            .map(|i| {
+                let p = self.frame.to_lonlat(self.road_point(rng));
+                SupplyDepot {
+                    id: format!("D-{:03}", i + 1),
+                    version: 1,
+                    updated_at: now,
+                    stale_after: None,
+                    name: format!("应急物资储备点 {:02}", i + 1),
+                    lon: p.lon,
+                    lat: p.lat,
+                    inventory: depot_items
+                        .iter()
+                        .map(|(item, unit, q)| InventoryLine {
+                            item: (*item).into(),
+                            quantity: (q * rng.range(0.3, 1.2)).round(),
+                            unit: (*unit).into(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The city's points of interest that are facilities (hospitals, stations, shelters ...).
+fn facilities(city: &CityModel, now: Millis) -> Vec<Facility> {
+    city.pois
+        .iter()
+        .enumerate()
+        .filter_map(|(n, p)| {
+            let kind = match p.kind {
+                PoiKind::Hospital => FacilityKind::Hospital,
+                PoiKind::Police => FacilityKind::PoliceStation,
+                PoiKind::FireStation => FacilityKind::FireStation,
+                PoiKind::Shelter => FacilityKind::Shelter,
+                PoiKind::School => FacilityKind::School,
+                PoiKind::Hydrant => FacilityKind::Hydrant,
+                PoiKind::Pharmacy => FacilityKind::Pharmacy,
+                PoiKind::Camera => return None,
+            };
+            Some(Facility {
+                id: format!("F-{}", p.id),
+                version: 1,
+                updated_at: now,
+                stale_after: None,
+                kind,
+                name: p.name.clone().unwrap_or_else(|| format!("{} {:03}", facility_zh(kind), n + 1)),
+                lon: p.lonlat.lon,
+                lat: p.lonlat.lat,
+                capacity: None,
+            })
+        })
+        .collect()
+}
+
+/// The governance index at the start: each aspect scored at random in 70..95.
+fn initial_index(rng: &mut SplitMix64, now: Millis) -> GovernanceIndex {
+    GovernanceIndex {
+        updated_at: now,
+        overall: 85.0,
+        aspects: IndexAspect::ALL
+            .into_iter()
+            .map(|aspect| {
+                let score = rng.range(70.0, 95.0) as f32;
+                AspectScore { aspect, score, level: level_for(score) }
+            })
+            .collect(),
     }
 }
 

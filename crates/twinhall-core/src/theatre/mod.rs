@@ -17,6 +17,8 @@ use crate::protocol::{AreaLevel, FacilityKind, IncidentCategory, IncidentStatus,
 pub use easing::Easing;
 pub use load::{SceneError, check_dir, parse, scene_files};
 
+pub use crate::layers::Layers;
+
 /// A themed briefing: what the presenter picks.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,9 +65,9 @@ pub struct Text {
 }
 
 impl Text {
-    pub fn get(&self, lang: crate::config::Lang) -> &str {
+    pub fn get(&self, lang: crate::lang::Lang) -> &str {
         match lang {
-            crate::config::Lang::En if !self.en.is_empty() => &self.en,
+            crate::lang::Lang::En if !self.en.is_empty() => &self.en,
             _ => &self.zh,
         }
     }
@@ -83,9 +85,9 @@ pub struct Narration {
 }
 
 impl Narration {
-    pub fn get(&self, lang: crate::config::Lang) -> &str {
+    pub fn get(&self, lang: crate::lang::Lang) -> &str {
         match lang {
-            crate::config::Lang::En if !self.en.is_empty() => &self.en,
+            crate::lang::Lang::En if !self.en.is_empty() => &self.en,
             _ => &self.zh,
         }
     }
@@ -285,32 +287,6 @@ impl TryFrom<RawTarget> for Target {
             }
         })
     }
-}
-
-/// Layers a step turns on (`true`) or off (`false`); a layer left out stays as it was.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Layers {
-    pub incidents: Option<bool>,
-    pub units: Option<bool>,
-    pub cameras: Option<bool>,
-    pub cones: Option<bool>,
-    pub facilities: Option<bool>,
-    pub depots: Option<bool>,
-    pub sensors: Option<bool>,
-    pub areas: Option<bool>,
-    pub labels: Option<bool>,
-    /// The defence hub's incident heat map.
-    pub heat: Option<bool>,
-    /// The defence hub's key grids outlined on the twin.
-    pub key_grids: Option<bool>,
-    pub buildings: Option<bool>,
-    pub roads: Option<bool>,
-    pub railways: Option<bool>,
-    pub water: Option<bool>,
-    pub green: Option<bool>,
-    /// Level the area choropleth colours.
-    pub area_level: Option<AreaLevel>,
 }
 
 /// What the map shows of incidents and units during a step; empty lists admit everything.

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::assembly::{assemble_rings, join_chains};
-use super::read::RawOsm;
+use super::raw::RawOsm;
 use super::tags::{AreaClass, Tags, area_class, building_heights, is_admin_boundary, is_building, is_tunnel, tag};
 use crate::frame::{LocalFrame, LonLat};
 use crate::model::{

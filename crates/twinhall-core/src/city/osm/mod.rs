@@ -11,6 +11,7 @@ mod assembly;
 mod build;
 mod format;
 mod pbf;
+mod raw;
 mod read;
 mod tags;
 mod xml;

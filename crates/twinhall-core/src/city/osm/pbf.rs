@@ -4,7 +4,7 @@ use std::io::Read;
 
 use osmpbf::{Element, ElementReader, RelMemberType};
 
-use super::read::RawOsm;
+use super::raw::RawOsm;
 use super::tags::Tags;
 use crate::frame::LonLat;
 

@@ -2,15 +2,13 @@
 //! `.osm.pbf` that is really gzipped XML still reads), compressed XML is streamed through its
 //! decompressor, and every format fills the same [`RawOsm`] under the same rules.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::build::{OsmOptions, build_city};
 use super::format::{ACCEPTED, Detected, SNIFF_LEN, sniff};
-use super::tags::{Tags, is_area_relation};
+use super::raw::RawOsm;
 use super::xml::XmlFailure;
-use crate::frame::LonLat;
 use crate::model::CityModel;
 
 /// Errors that stop an import as a whole (a file that cannot be read at all).
@@ -30,48 +28,6 @@ pub enum ImportError {
     Empty { path: PathBuf },
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
-}
-
-pub(super) struct WayRec {
-    pub refs: Vec<i64>,
-    pub tags: Tags,
-}
-
-pub(super) struct RelRec {
-    pub id: i64,
-    pub tags: Tags,
-    /// (way id, role) of way members.
-    pub ways: Vec<(i64, String)>,
-}
-
-/// The elements of a file that the city is built from, whatever the format.
-#[derive(Default)]
-pub(super) struct RawOsm {
-    pub nodes: HashMap<i64, LonLat>,
-    pub tagged_nodes: Vec<(i64, Tags)>,
-    pub ways: HashMap<i64, WayRec>,
-    pub relations: Vec<RelRec>,
-}
-
-impl RawOsm {
-    pub fn add_node(&mut self, id: i64, lonlat: LonLat, tags: Tags) {
-        self.nodes.insert(id, lonlat);
-        if !tags.is_empty() {
-            self.tagged_nodes.push((id, tags));
-        }
-    }
-
-    pub fn add_way(&mut self, id: i64, refs: Vec<i64>, tags: Tags) {
-        self.ways.insert(id, WayRec { refs, tags });
-    }
-
-    /// Keeps multipolygon and building relations with their way members; `ways` is only
-    /// walked for those.
-    pub fn add_relation(&mut self, id: i64, tags: Tags, ways: impl FnOnce() -> Vec<(i64, String)>) {
-        if is_area_relation(&tags) {
-            self.relations.push(RelRec { id, tags, ways: ways() });
-        }
-    }
 }
 
 /// Imports an OSM file from disk: PBF, XML, or XML compressed with gzip or bzip2, told apart

@@ -211,34 +211,3 @@ fn an_extract_without_boundaries_has_no_admin_areas() {
     let city = import(file.as_bytes(), "one.osm").expect("imports");
     assert!(city.admin.is_empty());
 }
-
-/// Prints import times and counts of both embedded cities:
-/// `cargo test -p twinhall-core --release -- --ignored --nocapture embedded_city_figures`.
-#[test]
-#[ignore = "measurement, prints figures"]
-fn embedded_city_figures() {
-    for (name, bytes) in [("helsinki", crate::load::HELSINKI_PBF), ("liechtenstein", crate::load::LIECHTENSTEIN_PBF)] {
-        let start = std::time::Instant::now();
-        let city = import_pbf_bytes(bytes, Path::new(name), &OsmOptions::default()).expect("imports");
-        let took = start.elapsed();
-        let info = city.info();
-        println!(
-            "{name}: import {:.0} ms, {} buildings, {} roads, {} road segments, {} pois, extent {:.0} x {:.0} m, admin {:?}, rejected {:?}",
-            took.as_secs_f64() * 1e3,
-            info.buildings,
-            info.roads,
-            info.road_segments,
-            info.pois,
-            info.extent_m[0],
-            info.extent_m[1],
-            info.admin,
-            info.rejected
-        );
-        let sim = crate::sim::Simulation::new(&city, crate::sim::SimConfig { history_days: 0, ..Default::default() });
-        let mut levels = std::collections::BTreeMap::new();
-        for a in sim.snapshot().entities.areas {
-            *levels.entry(format!("{:?}", a.level)).or_insert(0usize) += 1;
-        }
-        println!("{name}: simulated areas by level {levels:?}");
-    }
-}

@@ -12,7 +12,7 @@ use std::path::Path;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
-use super::read::RawOsm;
+use super::raw::RawOsm;
 use super::tags::Tags;
 use crate::frame::LonLat;
 

@@ -92,64 +92,6 @@ fn the_lifecycle_goes_new_acknowledged_then_incident_or_dismissed() {
 }
 
 #[test]
-fn alerts_kept_in_the_journal_survive_a_restart_with_their_lifecycle() {
-    use crate::hub::journal::Journal;
-    let dir = std::env::temp_dir().join(format!("twinhall-alerts-journal-{}-{}", std::process::id(), T0));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("journal.sqlite");
-    let rules = two_rules();
-    let mut book = AlertBook::default();
-    {
-        let journal = Journal::open(&path).expect("open");
-        book.apply(&rules, &[edge(0, "C1", true), edge(1, "S1", true), edge(1, "S2", true)], T0);
-        journal.save_alerts(book.all()).expect("save new");
-        book.acknowledge(1, "值班员 王", T0 + 5).expect("ack");
-        book.to_incident(1, "I-000042", "值班员 王", T0 + 6).expect("incident");
-        book.acknowledge(2, "李", T0 + 7).expect("ack");
-        book.dismiss(2, "设备检修 maintenance", "李", T0 + 8).expect("dismiss");
-        book.apply(&rules, &[edge(1, "S2", false), edge(1, "S2", true)], T0 + 9);
-        // Only what changed needs writing; writing all again is the same.
-        journal.save_alerts(book.all()).expect("save changed");
-    }
-    let journal = Journal::open(&path).expect("reopen");
-    let kept = journal.alerts().expect("read");
-    assert_eq!(kept, book.all().to_vec(), "every alert back as it was");
-    assert_eq!(kept.iter().map(Alert::stage).collect::<Vec<_>>(), [Stage::Incident, Stage::Dismissed, Stage::New]);
-    let mut restored = AlertBook::from_alerts(kept);
-    // The open alert's key still updates it; the closed ones' keys start new alerts.
-    assert_eq!(restored.apply(&rules, &[edge(1, "S2", true)], T0 + 20), vec![AlertEvent::Repeated(3)]);
-    assert_eq!(restored.apply(&rules, &[edge(0, "C1", true)], T0 + 21), vec![AlertEvent::Opened(4)]);
-
-    // A journal of schema version 1 (before alerts) is migrated in place, its orders kept.
-    let old = dir.join("v1.sqlite");
-    {
-        let conn = rusqlite::Connection::open(&old).expect("raw");
-        conn.execute_batch(
-            "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);
-             CREATE TABLE orders (key TEXT PRIMARY KEY NOT NULL, incident_id TEXT NOT NULL, request TEXT NOT NULL,
-               status TEXT NOT NULL, order_id TEXT, reason TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-               created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-             CREATE TABLE timeline (id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id TEXT NOT NULL, at INTEGER NOT NULL,
-               kind TEXT NOT NULL, text_zh TEXT NOT NULL, text_en TEXT NOT NULL);
-             INSERT INTO timeline (incident_id, at, kind, text_zh, text_en) VALUES ('I-1', 5, 'note', '旧', 'old');",
-        )
-        .expect("v1 schema");
-    }
-    let migrated = Journal::open(&old).expect("migrates");
-    assert_eq!(migrated.timeline("I-1").expect("timeline").len(), 1, "old lines kept");
-    assert!(migrated.alerts().expect("alerts table").is_empty());
-    migrated.save_alerts(book.all()).expect("save into migrated");
-    drop(migrated);
-    let version: i64 = rusqlite::Connection::open(&old)
-        .expect("raw")
-        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
-        .expect("version");
-    assert_eq!(version, crate::hub::journal::SCHEMA_VERSION);
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[test]
 fn a_restored_book_settles_against_what_holds_now_and_a_condition_found_again_is_no_new_occurrence() {
     let rules = two_rules();
     let mut book = AlertBook::default();

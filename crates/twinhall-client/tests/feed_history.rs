@@ -3,13 +3,13 @@
 //! incidents and an injected hot spot from `--hotspot`; bad flags exit 2 naming flag and value;
 //! and twinhall-client's history fetches against the same server.
 
-mod support;
+mod real_backend;
 
 use std::collections::HashSet;
 use std::time::Duration;
 
+use real_backend::{client, run_to_end, start, temp};
 use serde_json::Value;
-use support::{client, run_to_end, start, temp};
 use twinhall_client::{ClientConfig, FeedClient, fetch_history, fetch_history_pages};
 use twinhall_core::protocol::{AreaLevel, IncidentHistory, Snapshot};
 
@@ -174,4 +174,11 @@ fn bad_history_and_hotspot_flags_exit_2_naming_them() {
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
         assert!(names.iter().all(|n| stderr.contains(n)), "{args:?}: {stderr}");
     }
+}
+
+/// The backend process of [`real_backend::feed_command`] (this binary run again).
+#[test]
+#[ignore = "run by real_backend::feed_command as the backend's process"]
+fn serve_feed() {
+    real_backend::serve_feed();
 }

@@ -3,12 +3,12 @@
 //! pages that join, `since`, bad values answered 400 naming them, the token; and twinhall-client
 //! paging it to the end against the same server.
 
-mod support;
+mod real_backend;
 
 use std::time::Duration;
 
+use real_backend::{client, start, temp};
 use serde_json::Value;
-use support::{client, start, temp};
 use twinhall_client::{ClientConfig, FeedClient, fetch_index_history, fetch_index_history_page, http_client};
 use twinhall_core::overlay::index_level;
 use twinhall_core::protocol::{AreaLevel, GovernanceIndex, IndexHistory, Snapshot};
@@ -134,4 +134,11 @@ async fn the_index_history_is_served_in_pages_that_join_and_bad_values_are_refus
     let err = fetch_index_history(&http_client(&wrong).expect("http"), &wrong, 0).await.expect_err("401");
     assert!(err.contains("401") && err.contains("/v1/index/history"), "{err}");
     assert!(!err.contains("pw@") && !err.contains("wrong-token") && !err.contains(TOKEN), "{err}");
+}
+
+/// The backend process of [`real_backend::feed_command`] (this binary run again).
+#[test]
+#[ignore = "run by real_backend::feed_command as the backend's process"]
+fn serve_feed() {
+    real_backend::serve_feed();
 }

@@ -3,6 +3,8 @@
 //! after the backend answered, then run again with `--resend`; and a backend whose orders
 //! database cannot be written, which must answer 500 and change nothing.
 
+mod real_backend;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -26,7 +28,7 @@ impl Drop for Server {
 
 /// Starts the real backend on port 0 and reads the address it bound from its first stdout line.
 fn start(orders: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_twinhall-feed"))
+    let mut child = real_backend::feed_command()
         .args(["--listen", "127.0.0.1:0", "--orders", orders.to_str().expect("utf8")])
         // Twelve incidents open at start, none arriving: the test picks from a fixed set.
         .args(["--city", "generated:300", "--units", "8", "--incidents", "12", "--incident-rate", "0"])
@@ -36,8 +38,7 @@ fn start(orders: &Path) -> Server {
         .expect("the server starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut server = Server { child, base: String::new() };
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read the address line");
+    let line = real_backend::first_line(stdout).expect("read the address line");
     server.base = line
         .trim()
         .strip_prefix("listening on ")
@@ -466,4 +467,11 @@ fn a_held_up_write_stalls_only_its_order_never_heartbeats_or_other_calls() {
     assert_eq!(h.orders_for(&base, incidents[1].as_str()).len(), 1);
     assert_eq!(stored_orders(&orders), 2, "one stored order per key");
     eprintln!("held write: worst /v1/health {worst_health:?}, worst heartbeat gap {gaps:?}");
+}
+
+/// The backend process of [`real_backend::feed_command`] (this binary run again).
+#[test]
+#[ignore = "run by real_backend::feed_command as the backend's process"]
+fn serve_feed() {
+    real_backend::serve_feed();
 }

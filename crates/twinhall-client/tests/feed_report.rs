@@ -5,7 +5,7 @@
 //! backend answers 409; and the client's `ReportSink`s, retrying a lost answer with the same key
 //! into one incident.
 
-mod support;
+mod real_backend;
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use real_backend::{client, count, start, temp};
 use serde_json::{Value, json};
-use support::{client, count, start, temp};
 use twinhall_client::ReportSink;
 use twinhall_client::outbox::{HttpSink, SendError};
 use twinhall_core::protocol::{
@@ -416,4 +416,11 @@ fn the_clients_sinks_retry_a_lost_answer_with_the_same_key_into_one_incident() {
         }
         other => panic!("no backend is no answer, not {other:?}"),
     }
+}
+
+/// The backend process of [`real_backend::feed_command`] (this binary run again).
+#[test]
+#[ignore = "run by real_backend::feed_command as the backend's process"]
+fn serve_feed() {
+    real_backend::serve_feed();
 }

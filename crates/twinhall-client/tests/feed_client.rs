@@ -3,8 +3,10 @@
 //! response, a wrong token, TLS, and record/replay. No HTTP is mocked: every server here is a
 //! real process or a real socket.
 
+mod real_backend;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -49,7 +51,7 @@ impl Drop for Server {
 /// Starts the real binary on `listen` and reads the address it bound; `None` if it could not
 /// bind (a restart may race the old socket).
 fn try_start(listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Option<Server> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_twinhall-feed"))
+    let mut child = real_backend::feed_command()
         .args(["--listen", listen])
         .args(extra)
         .envs(env.iter().copied())
@@ -65,8 +67,7 @@ fn try_start(listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Option<Serve
         s
     });
     let mut server = Server { child, base: String::new(), port: 0, stderr: Some(stderr) };
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).ok()?;
+    let line = real_backend::first_line(stdout)?;
     server.base = line.trim().strip_prefix("listening on ")?.to_owned();
     server.port = server.base.rsplit(':').next()?.parse().ok()?;
     Some(server)
@@ -828,4 +829,11 @@ fn a_recording_replays_to_the_same_state() {
             .status()
     });
     assert_eq!(status, 409);
+}
+
+/// The backend process of [`real_backend::feed_command`] (this binary run again).
+#[test]
+#[ignore = "run by real_backend::feed_command as the backend's process"]
+fn serve_feed() {
+    real_backend::serve_feed();
 }
