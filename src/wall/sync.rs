@@ -14,13 +14,16 @@ use bevy_egui::egui;
 use crossbeam_channel::bounded;
 use twinhall_client::sync::{FollowEvent, SyncClient, SyncServer, encode};
 use twinhall_core::config::Lang;
+use twinhall_core::config::{ColorBy, StyleMode};
 use twinhall_core::protocol::now_ms;
 use twinhall_core::rules::{Alert, AlertBook};
-use twinhall_core::wall::{SyncFrame, SyncLabels, SyncMessage};
+use twinhall_core::wall::{SyncFrame, SyncLabels, SyncMessage, SyncView};
 
 use crate::camera::Flight;
+use crate::city::MapStyle;
 use crate::context::{
-    AppSystems, FeedRef, LabelSource, MapPass, OrbitCamera, OverlayView, Selection, Settings, TheatreCommand, WallRole,
+    AppSystems, AreaChoropleth, DefenceView, FeedRef, LabelSource, MapPass, OrbitCamera, OverlayView, Selection,
+    Settings, TheatreCommand, WallRole,
 };
 use crate::feed::{
     FeedApplied, FeedData, FeedForward, FeedLink, FeedStatus, HistoryRelay, LoadedHistories, RelaySenders,
@@ -198,10 +201,50 @@ fn frame_now(world: &mut World, labels: Option<SyncLabels>, alerts: Option<Vec<A
         focused,
         theatre,
         layers: crate::context::layers_now(world),
+        view: view_now(world),
         feed_seq: world.get_resource::<FeedData>().map_or(0, |d| d.seq),
         labels,
         alerts,
     })
+}
+
+/// The map's look beyond its layers, as this console set it.
+fn view_now(world: &World) -> SyncView {
+    let mut v = SyncView::default();
+    if let Some(c) = world.get_resource::<AreaChoropleth>() {
+        (v.aspect, v.within) = (c.aspect, c.within.clone());
+    }
+    if let Some(d) = world.get_resource::<DefenceView>() {
+        (v.heat_category, v.heat_window_h, v.heat_bandwidth_m) = (d.category, d.window_h, d.bandwidth_m);
+    }
+    if let Some(s) = world.get_resource::<MapStyle>() {
+        (v.day, v.color_by_type) = (s.mode == StyleMode::Day, s.color_by == ColorBy::Type);
+    }
+    v
+}
+
+/// A follower takes its leader's look: each resource touched only on a real change.
+fn apply_view(world: &mut World, v: &SyncView) {
+    if let Some(mut c) = world.get_resource_mut::<AreaChoropleth>() {
+        c.set_if_neq(AreaChoropleth { aspect: v.aspect, within: v.within.clone() });
+    }
+    // A leader that sends no view (an older one) leaves the heat map as it is.
+    if v.heat_window_h > 0
+        && let Some(mut d) = world.get_resource_mut::<DefenceView>()
+    {
+        let next = DefenceView {
+            category: v.heat_category,
+            window_h: v.heat_window_h,
+            bandwidth_m: v.heat_bandwidth_m,
+            ..d.clone()
+        };
+        d.set_if_neq(next);
+    }
+    if let Some(mut s) = world.get_resource_mut::<MapStyle>() {
+        let mode = if v.day { StyleMode::Day } else { StyleMode::Night };
+        let color_by = if v.color_by_type { ColorBy::Type } else { ColorBy::Height };
+        s.set_if_neq(MapStyle { mode, color_by });
+    }
 }
 
 /// The histories this machine loaded (the feed's [`LoadedHistories`]), kept once each to send
@@ -449,6 +492,7 @@ fn follow_frame(world: &mut World) {
         p.autoplay = false;
     }
     crate::context::switch_layers(world, &frame.layers);
+    apply_view(world, &frame.view);
     take_labels(world);
 }
 
@@ -517,7 +561,8 @@ mod tests {
         })
         .insert_resource(Tactile::mirror(Evaluator::new(rules, origin)))
         .add_plugins(super::plugin);
-        app.world_mut().spawn(OrbitCamera { focus: Vec3::ZERO, distance_m: 3000.0, pitch: 0.8, heading: 0.0 });
+        let orbit = OrbitCamera { focus: Vec3::ZERO, distance_m: 3000.0, pitch: 0.8, heading: 0.0 };
+        app.world_mut().spawn((orbit, orbit.transform()));
         app
     }
 
@@ -574,5 +619,83 @@ mod tests {
         until(&mut leader, &mut follower, "the change", |_, f| open_ids(f) == vec![second]);
         let shown = follower.world().resource::<Tactile>().book.get(second).cloned();
         assert_eq!(shown.as_ref(), leader.world().resource::<Tactile>().book.get(second), "the same alert");
+    }
+
+    /// Every part of the view the console can change, set on the leader: the camera, the
+    /// selection, every layer, the choropleth's aspect and drill-down, the heat map's category,
+    /// window and bandwidth, and the map's style.
+    fn change_everything(world: &mut World) {
+        for mut o in world.query::<&mut OrbitCamera>().iter_mut(world) {
+            *o = OrbitCamera { focus: Vec3::new(120.0, 0.0, -340.0), distance_m: 900.0, pitch: 0.6, heading: 1.1 };
+        }
+        world.resource_mut::<Selection>().selected =
+            Some(FeedRef { kind: twinhall_core::protocol::EntityKind::Camera, id: "C-1".into() });
+        let mut off = crate::context::layers_now(world);
+        for v in [
+            &mut off.incidents,
+            &mut off.units,
+            &mut off.cameras,
+            &mut off.cones,
+            &mut off.facilities,
+            &mut off.depots,
+            &mut off.sensors,
+            &mut off.areas,
+            &mut off.labels,
+            &mut off.heat,
+            &mut off.key_grids,
+            &mut off.buildings,
+            &mut off.roads,
+            &mut off.railways,
+            &mut off.water,
+            &mut off.green,
+        ] {
+            *v = v.map(|b| !b);
+        }
+        off.area_level = Some(twinhall_core::protocol::AreaLevel::Grid);
+        crate::context::switch_layers(world, &off);
+        *world.resource_mut::<AreaChoropleth>() =
+            AreaChoropleth { aspect: Some(twinhall_core::protocol::IndexAspect::ALL[2]), within: Some("D-1".into()) };
+        let mut d = world.resource_mut::<DefenceView>();
+        (d.category, d.window_h, d.bandwidth_m) = (Some(twinhall_core::protocol::IncidentCategory::Fire), 24, 300.0);
+        *world.resource_mut::<MapStyle>() = MapStyle { mode: StyleMode::Day, color_by: ColorBy::Type };
+    }
+
+    /// What a follower must show as the leader does.
+    fn view_of(world: &mut World) -> String {
+        let o = *world.query::<&OrbitCamera>().iter(world).next().expect("a camera");
+        format!(
+            "{o:?} {:?} {:?} {:?} {:?} {:?}",
+            world.resource::<Selection>().selected,
+            crate::context::layers_now(world),
+            world.resource::<AreaChoropleth>(),
+            world.resource::<DefenceView>(),
+            world.resource::<MapStyle>()
+        )
+    }
+
+    #[test]
+    fn a_follower_mirrors_every_view_state_the_console_changes() {
+        let style = MapStyle { mode: StyleMode::Night, color_by: ColorBy::Height };
+        let mut leader = app(|w| w.lead = "127.0.0.1:0".into());
+        leader.insert_resource(style);
+        leader.update();
+        let addr = leader.world().get_resource::<Lead>().expect("it leads").server.local_addr().to_string();
+        let mut follower = app(|w| w.leader = addr.clone());
+        follower.insert_resource(style);
+        let before = view_of(follower.world_mut());
+        change_everything(leader.world_mut());
+        let wanted = view_of(leader.world_mut());
+        assert_ne!(wanted, before, "the test changes what the follower shows");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while view_of(follower.world_mut()) != wanted {
+            assert!(
+                Instant::now() < deadline,
+                "the follower shows\n{}\nthe leader\n{wanted}",
+                view_of(follower.world_mut())
+            );
+            leader.update();
+            follower.update();
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }

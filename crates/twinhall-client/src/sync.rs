@@ -390,6 +390,7 @@ mod tests {
             focused: None,
             theatre: Some(("public_safety".into(), 2)),
             layers: Layers::default(),
+            view: Default::default(),
             feed_seq: n,
             labels: None,
             alerts: None,

@@ -209,9 +209,18 @@ fn a_snapshot_over_its_limit_is_refused_whether_declared_or_not_and_shown_as_an_
     config.max_snapshot_bytes = 1 << 20;
     let client = FeedClient::spawn(config).expect("client");
     let seen = drain(&client);
-    wait_for("two refused snapshots", Duration::from_secs(10), || {
-        ClientStats::get(&client.stats().refused_snapshots) >= 2
+    // The counter moves before the state reaches the app's channel: wait for what the app sees.
+    let error_seen = |needle: &str| {
+        seen.lock()
+            .expect("lock")
+            .states
+            .iter()
+            .any(|st| matches!(st, LinkState::Error { cause, .. } if cause.contains(needle)))
+    };
+    wait_for("both refusals shown as errors", Duration::from_secs(10), || {
+        error_seen("bytes declared") && error_seen("more than the limit")
     });
+    assert!(ClientStats::get(&client.stats().refused_snapshots) >= 2);
     let s = seen.lock().expect("lock");
     let causes: Vec<&String> = s
         .states

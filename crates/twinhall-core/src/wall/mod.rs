@@ -6,4 +6,4 @@ mod config;
 mod sync;
 
 pub use config::{MonitorChoice, PRESETS, Tiling, WallConfig, WallPreset, preset};
-pub use sync::{SyncFrame, SyncLabels, SyncMessage};
+pub use sync::{SyncFrame, SyncLabels, SyncMessage, SyncView};

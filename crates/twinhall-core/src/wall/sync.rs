@@ -45,6 +45,10 @@ pub struct SyncFrame {
     pub theatre: Option<(String, usize)>,
     /// Every layer, as the leader shows them.
     pub layers: crate::layers::Layers,
+    /// What else the console changed on the map's look: the choropleth's aspect and drill-down,
+    /// the heat map's category, window and bandwidth, the map's style.
+    #[serde(default)]
+    pub view: SyncView,
     /// The feed's sequence number the leader has applied (0 before its first snapshot).
     pub feed_seq: u64,
     /// The leader's labels when they changed (and now and then): followers whose canvas is the
@@ -57,6 +61,22 @@ pub struct SyncFrame {
     /// closes on the leader's console leaves every tile at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<Vec<crate::rules::Alert>>,
+}
+
+/// The map's look beyond its layers, as the leader's console set it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncView {
+    /// The aspect of the index the areas are coloured by (the overall index when none).
+    pub aspect: Option<crate::protocol::IndexAspect>,
+    /// The drilled-down area whose descendants are coloured (all areas when none).
+    pub within: Option<String>,
+    /// The heat map's category (all when none), window (hours) and kernel bandwidth (m).
+    pub heat_category: Option<crate::protocol::IncidentCategory>,
+    pub heat_window_h: u32,
+    pub heat_bandwidth_m: f64,
+    /// The map's style: day (else night), buildings coloured by type (else by height).
+    pub day: bool,
+    pub color_by_type: bool,
 }
 
 /// Labels as the leader laid them out, on its view.
