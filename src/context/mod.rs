@@ -27,7 +27,9 @@ pub use palette::{linear, severity_rgb};
 pub use png::{png_bytes, save_png};
 pub use schedule::{AppSystems, MapPass, PanelSystems};
 pub use surface::MapUi;
-pub use view::{ConsoleRect, OverlayView, PickView, ViewRect, local_of, scene_of, ui_scale_for_height, update_view};
+pub use view::{
+    ConsoleFree, ConsoleRect, OverlayView, PickView, ViewRect, local_of, scene_of, ui_scale_for_height, update_view,
+};
 pub use wall::{TileView, Wall, WallCamera, WallRole};
 
 use bevy::prelude::*;

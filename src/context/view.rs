@@ -40,9 +40,21 @@ pub fn ui_scale_for_height(height_px: f32) -> f32 {
     (height_px / 1080.0).clamp(1.0, 4.0)
 }
 
+/// The part of [`ConsoleRect`] that no console window holds (left of the layers window's
+/// column): where the console's cards and floating windows go.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct ConsoleFree(pub egui::Rect);
+
+impl Default for ConsoleFree {
+    fn default() -> Self {
+        Self(egui::Rect::EVERYTHING)
+    }
+}
+
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ViewRect>()
         .init_resource::<ConsoleRect>()
+        .init_resource::<ConsoleFree>()
         .init_resource::<OverlayView>()
         .init_resource::<PickView>()
         .add_systems(Update, update_view.in_set(AppSystems::View));

@@ -8,7 +8,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use twinhall_core::protocol::now_ms;
 
-use crate::context::{ConsoleRect, FocusIncident, PanelSystems, Settings};
+use crate::context::{ConsoleFree, FocusIncident, PanelSystems, Settings};
 use crate::feed::FeedData;
 use crate::overlays::text;
 
@@ -72,7 +72,7 @@ fn card(
     mut contexts: EguiContexts,
     settings: Res<Settings>,
     data: Res<FeedData>,
-    view: Res<ConsoleRect>,
+    view: Res<ConsoleFree>,
     mut queue: ResMut<AttentionQueue>,
     mut focus: MessageWriter<FocusIncident>,
 ) -> Result {
@@ -89,6 +89,7 @@ fn card(
     egui::Area::new("attention_card".into())
         .pivot(egui::Align2::CENTER_TOP)
         .fixed_pos(egui::pos2(view.0.center().x, view.0.top() + 70.0))
+        .constrain_to(view.0)
         .order(egui::Order::Foreground)
         .show(&ctx, |ui| {
             egui::Frame::new()
@@ -97,7 +98,7 @@ fn card(
                 .corner_radius(8.0)
                 .inner_margin(egui::Margin::symmetric(18, 12))
                 .show(ui, |ui| {
-                    ui.set_max_width(520.0);
+                    ui.set_max_width((view.0.width() - 60.0).clamp(160.0, 520.0));
                     ui.horizontal(|ui| {
                         ui.label(
                             egui::RichText::new(format!("⚠ {}", lang.tr("新的重大事件", "New major incident")))

@@ -12,7 +12,7 @@ use twinhall_core::aerial::{AerialScene, AerialShot, aerial_jpeg};
 use twinhall_core::protocol::{UnitStatus, now_ms};
 
 use super::super::FocusAnalysis;
-use crate::context::{City, ConsoleRect, Settings};
+use crate::context::{City, ConsoleFree, Settings};
 use crate::feed::{FeedData, FeedLink};
 use crate::overlays::{request_image, request_still};
 
@@ -80,7 +80,7 @@ pub(super) fn video_window(
     data: Res<FeedData>,
     link: Option<Res<FeedLink>>,
     analysis: Res<FocusAnalysis>,
-    view: Res<ConsoleRect>,
+    view: Res<ConsoleFree>,
     mut tiles: ResMut<VideoTiles>,
     city: Res<City>,
     mut aerial: Local<Option<Arc<AerialScene>>>,
@@ -109,7 +109,10 @@ pub(super) fn video_window(
         caption: format!("{} · {:.0} m", c.name, c.distance_m),
         drone: false,
     }));
-    sources.truncate(MAX_TILES);
+    // Tiles sized to the free part of the console's map: three across where they fit at a
+    // readable size, else two or one, smaller, and as many rows as half its height holds.
+    let fit = TileFit::of(view.0);
+    sources.truncate(MAX_TILES.min(fit.count()));
     if sources.is_empty() {
         tiles.tiles.clear();
         return Ok(());
@@ -152,19 +155,23 @@ pub(super) fn video_window(
     }
     egui::Window::new(lang.tr("现场视频", "Scene cameras"))
         .id("hub_video".into())
-        .default_pos(egui::pos2(view.0.right() - 470.0, view.0.bottom() - 330.0))
-        .default_width(450.0)
+        .pivot(egui::Align2::RIGHT_BOTTOM)
+        .default_pos(egui::pos2(view.0.right() - 12.0, view.0.bottom() - 12.0))
+        .constrain_to(view.0)
+        .max_width(fit.width())
         .collapsible(true)
+        .resizable(false)
         .show(&ctx, |ui| {
-            egui::Grid::new("hub_tiles").num_columns(3).spacing([4.0, 4.0]).show(ui, |ui| {
+            let size = egui::vec2(fit.tile_w, fit.tile_w * 2.0 / 3.0);
+            egui::Grid::new("hub_tiles").num_columns(fit.cols).spacing([4.0, 4.0]).show(ui, |ui| {
                 for (k, c) in sources.iter().enumerate() {
                     ui.vertical(|ui| {
                         match tiles.tiles.get(&c.id).and_then(|t| t.texture.as_ref()) {
                             Some(t) => {
-                                ui.add(egui::Image::new(t).fit_to_exact_size(egui::vec2(144.0, 96.0)));
+                                ui.add(egui::Image::new(t).fit_to_exact_size(size));
                             }
                             None => {
-                                ui.add_sized([144.0, 96.0], egui::Spinner::new());
+                                ui.add_sized(size, egui::Spinner::new());
                             }
                         }
                         if c.drone {
@@ -176,11 +183,69 @@ pub(super) fn video_window(
                             ui.small(&c.caption);
                         }
                     });
-                    if k % 3 == 2 {
+                    if k % fit.cols == fit.cols - 1 {
                         ui.end_row();
                     }
                 }
             });
         });
     Ok(())
+}
+
+/// How the video tiles fit a free rectangle of the console.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TileFit {
+    cols: usize,
+    rows: usize,
+    /// A tile's width, points (its height is two thirds of it).
+    tile_w: f32,
+}
+
+impl TileFit {
+    /// Largest tile, smallest readable one, and what a window adds around its grid.
+    const MAX_W: f32 = 144.0;
+    const MIN_W: f32 = 80.0;
+    const FRAME: f32 = 20.0;
+    /// A caption under each tile, and the window's title bar.
+    const CAPTION: f32 = 22.0;
+    const TITLE: f32 = 36.0;
+
+    fn of(free: egui::Rect) -> Self {
+        let w = (free.width() - 24.0).max(0.0);
+        let cols = (1..=3).rev().find(|c| (w - Self::FRAME) / *c as f32 - 4.0 >= Self::MIN_W).unwrap_or(1);
+        let tile_w = ((w - Self::FRAME) / cols as f32 - 4.0).clamp(Self::MIN_W.min(w.max(1.0)), Self::MAX_W);
+        let row_h = tile_w * 2.0 / 3.0 + Self::CAPTION + 4.0;
+        let rows = (((free.height() * 0.5) - Self::TITLE) / row_h).floor().max(1.0) as usize;
+        Self { cols, rows, tile_w }
+    }
+
+    fn count(&self) -> usize {
+        self.cols * self.rows
+    }
+
+    /// The window's width for a full row.
+    fn width(&self) -> f32 {
+        self.cols as f32 * (self.tile_w + 4.0) + Self::FRAME
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_fit_the_free_part_of_the_console() {
+        // 1920x1080 beside the side panel and the layers window: three across, full size.
+        let wide = TileFit::of(egui::Rect::from_min_max(egui::pos2(408.0, 0.0), egui::pos2(1580.0, 1040.0)));
+        assert_eq!((wide.cols, wide.tile_w), (3, TileFit::MAX_W));
+        assert!(wide.count() >= MAX_TILES);
+        // 960x540: 230 points left of the layers window: two across, smaller, two rows.
+        let free = egui::Rect::from_min_max(egui::pos2(408.0, 0.0), egui::pos2(637.0, 520.0));
+        let small = TileFit::of(free);
+        assert_eq!(small.cols, 2, "{small:?}");
+        assert!(small.width() <= free.width(), "{small:?} in {free:?}");
+        let rows_h = small.rows as f32 * (small.tile_w * 2.0 / 3.0 + TileFit::CAPTION + 4.0) + TileFit::TITLE;
+        assert!(rows_h <= free.height() * 0.5 + 1.0, "{small:?}");
+        assert!(small.count() >= 2);
+    }
 }

@@ -8,7 +8,7 @@ use twinhall_core::overlay::search::{self, Hit, Query as SearchQuery};
 use twinhall_core::protocol::{AreaLevel, IncidentCategory, UnitStatus, WarningLevel, now_ms};
 
 use crate::context::severity_rgb;
-use crate::context::{City, FeedRef, FlyTo, OverlayLayers, Selection, Settings};
+use crate::context::{City, ConsoleFree, ConsoleRect, FeedRef, FlyTo, OverlayLayers, Selection, Settings};
 use crate::feed::FeedData;
 use crate::overlays::icons::{category_shape, position_of};
 use crate::overlays::material::Shape;
@@ -97,13 +97,14 @@ pub(super) fn layer_window(
     mut search_state: ResMut<SearchState>,
     mut selection: ResMut<Selection>,
     mut fly: MessageWriter<FlyTo>,
+    (console, mut console_free): (Res<ConsoleRect>, ResMut<ConsoleFree>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let lang = settings.lang();
     let mut next = layers.clone();
     let mut chosen: Option<Hit> = None;
     let mut fly_to_point = None;
-    egui::Window::new(lang.tr("态势图层", "Layers"))
+    let shown = egui::Window::new(lang.tr("态势图层", "Layers"))
         .id("overlay_layers".into())
         .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 96.0))
         .default_width(300.0)
@@ -191,6 +192,18 @@ pub(super) fn layer_window(
             });
             egui::CollapsingHeader::new(lang.tr("图例", "Legend")).default_open(true).show(ui, |ui| legend(ui, lang));
         });
+    // The console's cards and windows keep to the map left of this window's column.
+    let free = match shown {
+        Some(w) if w.response.rect.left() > console.0.left() => {
+            let mut r = console.0;
+            r.max.x = r.max.x.min(w.response.rect.left() - 8.0);
+            r
+        }
+        _ => console.0,
+    };
+    if console_free.0 != free {
+        console_free.0 = free;
+    }
     if *layers != next {
         *layers = next;
     }
