@@ -2,7 +2,9 @@
 //! systems (feed ingest and every overlay layer, labels and picking) at command-centre load:
 //! 100,000 cameras, 10,000 units reporting every 2 s, 5,000 incidents, 2,000 sensors, on the
 //! demo city, in a headless app without rendering, frame after frame at 60 frames a second;
-//! against the same app on frames where nothing changed.
+//! against the same app on frames where nothing changed, and those against the floor: an app
+//! with the same plugins under it (MinimalPlugins, assets, the shared context) and no overlays,
+//! so that what the overlays cost when nothing happened is the difference.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -128,4 +130,33 @@ fn main() {
         ms(idle_mean),
         live_mean.as_secs_f64() / idle_mean.as_secs_f64()
     );
+    let floor = schedule_floor(frame);
+    println!(
+        "  the floor (the same app without the overlays): mean {:.3} ms; the overlays' own cost when nothing changed: {:.3} ms (idle / floor: {:.2}x)",
+        ms(floor),
+        ms(idle_mean.saturating_sub(floor)),
+        idle_mean.as_secs_f64() / floor.as_secs_f64().max(1e-9)
+    );
+}
+
+/// The mean frame of the app under the overlays: MinimalPlugins, assets and the shared context,
+/// 120 frames paced as the idle ones are.
+fn schedule_floor(frame: Duration) -> Duration {
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+        .init_asset::<Mesh>()
+        .init_asset::<StandardMaterial>()
+        .add_plugins(twinhall::context::plugin);
+    for _ in 0..6 {
+        app.update();
+    }
+    let mut total = Duration::ZERO;
+    for _ in 0..120 {
+        let t = Instant::now();
+        app.update();
+        let d = t.elapsed();
+        total += d;
+        std::thread::sleep(frame.saturating_sub(d));
+    }
+    total / 120
 }
