@@ -27,6 +27,7 @@ fn frame(n: u64) -> SyncMessage {
         focused: None,
         theatre: Some(("public_safety".into(), 2)),
         layers: Layers { incidents: on, units: on, cameras: on, cones: on, labels: on, ..Layers::default() },
+        view: Default::default(),
         feed_seq: 1000 + n,
         labels: None,
         alerts: None,

@@ -30,22 +30,24 @@ pub fn ground_hit(origin: Vec3, dir: Vec3) -> Option<Vec3> {
 fn update_ground_cursor(
     mut moved: MessageReader<CursorMoved>,
     windows: Query<&Window, With<PrimaryWindow>>,
-    cams: Query<(&Camera, &GlobalTransform, Ref<GlobalTransform>), With<crate::context::OperatorCamera>>,
+    // This frame's pose (cameras are root entities): `GlobalTransform` is propagated only in
+    // `PostUpdate`, a frame behind a camera that moved in `AppSystems::Camera`.
+    cams: Query<(&Camera, Ref<Transform>), With<crate::context::OperatorCamera>>,
     city: Res<City>,
     mut cursor: ResMut<GroundCursor>,
 ) {
     let cursor_moved = moved.read().count() > 0;
-    let Ok((camera, transform, changed)) = cams.single() else {
+    let Ok((camera, transform)) = cams.single() else {
         return;
     };
-    if !cursor_moved && !changed.is_changed() {
+    if !cursor_moved && !transform.is_changed() {
         return;
     }
     let hit = windows
         .single()
         .ok()
         .and_then(|w| w.cursor_position())
-        .and_then(|pos| camera.viewport_to_world(transform, pos).ok())
+        .and_then(|pos| camera.viewport_to_world(&GlobalTransform::from(*transform), pos).ok())
         .and_then(|ray| ground_hit(ray.origin, *ray.direction));
     let next = match hit {
         Some(p) => {

@@ -208,3 +208,57 @@ pub fn update_view(
         pick.set_if_neq(PickView(next));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bevy::camera::RenderTargetInfo;
+
+    use super::*;
+
+    /// Moves the orbit camera 100 m east each frame, in the camera's set, as input, a flight, a
+    /// tour or a wall's leader do; its `Transform` follows at once.
+    fn walk_east(mut cams: Query<(&mut OrbitCamera, &mut Transform)>) {
+        for (mut o, mut t) in &mut cams {
+            o.focus.x += 100.0;
+            *t = o.transform();
+        }
+    }
+
+    #[test]
+    fn the_map_view_is_this_frames_camera_not_the_last_ones() {
+        let mut app = App::new();
+        // No transform propagation here: a view computed from `GlobalTransform` (propagated
+        // only in `PostUpdate`, after the frame's work) would trail, or here never move.
+        app.add_plugins(MinimalPlugins)
+            .add_plugins(super::super::plugin)
+            .add_systems(Update, walk_east.in_set(AppSystems::Camera));
+        let mut camera = Camera::default();
+        camera.computed.target_info = Some(RenderTargetInfo { physical_size: UVec2::new(960, 540), scale_factor: 1.0 });
+        camera.computed.clip_from_view =
+            Mat4::perspective_infinite_reverse_rh(std::f32::consts::FRAC_PI_4, 960.0 / 540.0, 1.0);
+        let orbit = OrbitCamera { focus: Vec3::ZERO, distance_m: 1500.0, pitch: 0.8, heading: 0.3 };
+        app.world_mut().spawn((
+            camera,
+            Projection::default(),
+            orbit,
+            orbit.transform(),
+            GlobalTransform::from(orbit.transform()),
+            OperatorCamera,
+        ));
+        for frame in 1..=3 {
+            app.update();
+            let o = *app.world_mut().query::<&OrbitCamera>().single(app.world()).expect("the camera");
+            assert_eq!(o.focus.x, 100.0 * frame as f32);
+            let clip = app.world_mut().query::<&Camera>().single(app.world()).expect("one").clip_from_view();
+            let want = clip * o.transform().to_matrix().inverse();
+            let view = app.world().resource::<OverlayView>();
+            assert_eq!(view.focus, [f64::from(o.focus.x), -f64::from(o.focus.z)], "frame {frame}");
+            assert!(view.clip_from_world.abs_diff_eq(want, 1e-5), "frame {frame}: the view trails the camera");
+            // The focus projects to the middle of the view this frame.
+            let at = view.to_screen(o.focus).expect("in front");
+            assert!((at - Vec2::new(480.0, 270.0)).length() < 1.0, "frame {frame}: the focus is drawn at {at}");
+            let pick = app.world().resource::<PickView>();
+            assert!(pick.0.clip_from_world.abs_diff_eq(want, 1e-5), "frame {frame}: picking trails the camera");
+        }
+    }
+}
