@@ -26,7 +26,7 @@ struct HistoryFetch(Fetch<IncidentHistory>);
 
 pub(super) fn plugin(app: &mut App) {
     app.insert_resource(HistoryFetch(Fetch::new(RETRY)))
-        .add_systems(Update, fetch_history.in_set(AppSystems::Analyse).before(super::follow_feed));
+        .add_systems(Update, fetch_history.in_set(AppSystems::Analyse).before(super::scores::follow_feed));
 }
 
 fn fetch_history(

@@ -12,7 +12,7 @@ use twinhall_core::protocol::{IncidentCategory, now_ms};
 use twinhall_core::sim::{InjectedHotspot, SimConfig, Simulation};
 
 use super::*;
-use crate::context::City;
+use crate::context::{City, DefenceView};
 
 /// A backend whose city has run two hours with a strong dispute hot spot at `grid` (enough to
 /// be the densest place for disputes as well as the most unusual); its history has

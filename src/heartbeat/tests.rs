@@ -10,7 +10,10 @@ use twinhall_core::config::CitySource;
 use twinhall_core::protocol::{AreaLevel, IndexAspect};
 use twinhall_core::sim::{SimConfig, Simulation};
 
+use super::drill::drive_choropleth;
 use super::*;
+use crate::context::{AreaChoropleth, OverlayLayers};
+use crate::feed::FeedData;
 
 fn city() -> Arc<twinhall_core::CityModel> {
     Arc::new(twinhall_core::generate::generate_city(400, 5, LonLat::new(114.06, 22.54)))

@@ -79,7 +79,7 @@ impl FocusAnalysis {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<FocusAnalysis>()
-        .add_systems(Update, analyse.in_set(crate::context::AppSystems::Analyse).after(super::apply_focus));
+        .add_systems(Update, analyse.in_set(crate::context::AppSystems::Analyse).after(super::focus::apply_focus));
 }
 
 /// Walkers move slower than the road speeds the graph holds (as the simulator moves them).
