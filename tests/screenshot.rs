@@ -100,8 +100,11 @@ fn focusing_an_incident_draws_its_ring() {
     let ring_plain = view_pixels(&plain).filter(|p| ring_like(p)).count();
     eprintln!("ring pixels: {ring} focused, {ring_plain} not");
     // Severe incidents pulse in the same orange-red in both pictures, and which are on screen
-    // depends on the simulated minute; the ring adds hundreds of pixels on top of theirs.
-    assert!(ring > ring_plain + 400, "no focus ring: {ring} vs {ring_plain}");
+    // depends on the simulated minute; the ring adds hundreds of pixels on top of theirs. At
+    // 960x540 the side panel, the layers window and the video tiles (which keep to the free part
+    // of the map, around the incident) hide much of the ring: a few hundred pixels stay, at least
+    // three times what the pulses alone make.
+    assert!(ring > ring_plain + 200 && ring > ring_plain * 3, "no focus ring: {ring} vs {ring_plain}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
