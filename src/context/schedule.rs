@@ -28,21 +28,6 @@ pub enum AppSystems {
     Capture,
 }
 
-impl AppSystems {
-    /// Every set, in its order.
-    pub const ORDER: [AppSystems; 9] = [
-        AppSystems::Ingest,
-        AppSystems::Commands,
-        AppSystems::Camera,
-        AppSystems::View,
-        AppSystems::City,
-        AppSystems::Analyse,
-        AppSystems::Draw,
-        AppSystems::Layout,
-        AppSystems::Capture,
-    ];
-}
-
 /// The side panels, status bar and console windows (egui's primary pass), after fonts and scale.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PanelSystems;
