@@ -6,6 +6,7 @@
 
 #import bevy_pbr::mesh_functions::{get_world_from_local, mesh_position_local_to_world}
 #import bevy_pbr::mesh_view_bindings::{view, globals}
+#import "shaders://overlay_screen.wgsl"::{pixels, offset_clip}
 
 // x: pixel scale (wall scale), y: highlight pulse speed.
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: vec4<f32>;
@@ -53,12 +54,9 @@ fn vertex(v: Vertex) -> VertexOutput {
         let d = a / max(length(a), 1e-4);
         corner = vec2<f32>(v.corner.x * d.y + v.corner.y * d.x, -v.corner.x * d.x + v.corner.y * d.y);
     }
-    // params.w: the height of the view the sizes are set for (the wall's); another view of
-    // the same scene (the console's small map) draws them in proportion to its own height.
-    let fit = select(1.0, view.viewport.w / params.w, params.w > 0.0);
-    let px = v.style.x * params.x * fit;
+    let px = pixels(v.style.x, params.x, params.w);
     var out: VertexOutput;
-    out.clip = vec4<f32>(clip.xy + corner * px * 2.0 / view.viewport.zw * clip.w, clip.z, clip.w);
+    out.clip = offset_clip(clip, corner * px);
     out.uv = v.corner;
     out.color = v.color;
     out.shape = v.style.y;

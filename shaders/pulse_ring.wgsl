@@ -4,6 +4,7 @@
 
 #import bevy_pbr::mesh_functions::{get_world_from_local, mesh_position_local_to_world}
 #import bevy_pbr::mesh_view_bindings::{view, globals}
+#import "shaders://overlay_screen.wgsl"::{pixels, offset_clip}
 
 // x: pixel scale (wall scale), y: pulses per second.
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: vec4<f32>;
@@ -28,12 +29,9 @@ struct VertexOutput {
 fn vertex(v: Vertex) -> VertexOutput {
     let world = mesh_position_local_to_world(get_world_from_local(v.instance_index), vec4<f32>(v.position, 1.0));
     let clip = view.clip_from_world * world;
-    // params.w: the height of the view the sizes are set for (the wall's); another view of
-    // the same scene (the console's small map) draws them in proportion to its own height.
-    let fit = select(1.0, view.viewport.w / params.w, params.w > 0.0);
-    let px = v.style.x * params.x * fit;
+    let px = pixels(v.style.x, params.x, params.w);
     var out: VertexOutput;
-    out.clip = vec4<f32>(clip.xy + v.corner * px * 2.0 / view.viewport.zw * clip.w, clip.z, clip.w);
+    out.clip = offset_clip(clip, v.corner * px);
     out.uv = v.corner;
     out.color = v.color;
     out.phase = v.style.z;

@@ -4,6 +4,7 @@
 
 #import bevy_pbr::mesh_functions::{get_world_from_local, mesh_position_local_to_world}
 #import bevy_pbr::mesh_view_bindings::{view, globals}
+#import "shaders://overlay_screen.wgsl"::{pixels, offset_clip}
 
 // x: pixel scale (wall scale), y: flow speed in metres per second, z: chevron spacing in metres.
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: vec4<f32>;
@@ -39,10 +40,10 @@ fn vertex(v: Vertex) -> VertexOutput {
         d = vec2<f32>(1.0, 0.0);
     }
     let n = normalize(vec2<f32>(-d.y, d.x));
-    let fit = select(1.0, view.viewport.w / params.w, params.w > 0.0);
-    let px = v.style.w * params.x * fit;
+    let px = pixels(v.style.w, params.x, params.w);
     var out: VertexOutput;
-    out.clip = vec4<f32>(ca.xy + n * v.corner.x * px / view.viewport.zw * ca.w, ca.z, ca.w);
+    // The ribbon is px wide: half of it to each side.
+    out.clip = offset_clip(ca, n * v.corner.x * px * 0.5);
     out.along = vec2<f32>(v.corner.x, v.corner.y);
     out.color = v.color;
     return out;

@@ -6,6 +6,7 @@
 mod camera;
 mod city;
 mod claims;
+mod journal;
 mod layers;
 mod messages;
 mod palette;
@@ -19,6 +20,7 @@ pub use crate::settings::Settings;
 pub use camera::{HomeView, MirrorView, OperatorCamera, OrbitCamera, fit_distance_m};
 pub use city::{City, source_name};
 pub use claims::{ArrowKeys, LabelSource};
+pub use journal::AppJournal;
 pub use layers::{
     AreaChoropleth, DefenceView, IncidentFilter, LayerVisibility, MapLayers, OverlayLayers, layers_now, switch_layers,
 };
@@ -36,5 +38,12 @@ use bevy::prelude::*;
 
 /// The context's sets, resources and messages. Added first: every feature's plugin expects them.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((schedule::plugin, view::plugin, layers::plugin, messages::plugin, claims::plugin));
+    app.add_plugins((
+        schedule::plugin,
+        view::plugin,
+        layers::plugin,
+        messages::plugin,
+        claims::plugin,
+        journal::plugin,
+    ));
 }

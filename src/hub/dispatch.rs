@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use twinhall_client::outbox::{Outbox, OutboxUpdate};
-use twinhall_core::hub::journal::{Journal, OrderStatus, TimelineEntry};
+use twinhall_core::hub::journal::{OrderStatus, TimelineEntry};
 use twinhall_core::protocol::{DispatchRequest, IncidentStatus, UnitStatus, now_ms};
 
 use super::HubState;
-use crate::context::Settings;
+use crate::context::{AppJournal, Settings};
 use crate::feed::{FeedData, FeedSource};
 use crate::overlays::text;
 
@@ -67,18 +67,23 @@ struct Watched {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<DispatchTiming>().init_resource::<Watched>().add_message::<RequestDispatch>().add_systems(
-        Update,
-        (open_outbox, start_undo, send_after_undo, poll_outbox, follow_timeline)
-            .chain()
-            .in_set(crate::context::AppSystems::Analyse),
-    );
+    app.init_resource::<AppJournal>()
+        .init_resource::<DispatchTiming>()
+        .init_resource::<Watched>()
+        .add_message::<RequestDispatch>()
+        .add_systems(
+            Update,
+            (open_outbox, start_undo, send_after_undo, poll_outbox, follow_timeline)
+                .chain()
+                .in_set(crate::context::AppSystems::Analyse),
+        );
 }
 
 /// Opens the journal once a feed (remote or embedded) can take orders, and resends what it holds.
 fn open_outbox(
     mut commands: Commands,
     settings: Res<Settings>,
+    journal: Res<AppJournal>,
     outbox: Option<Res<HubOutbox>>,
     failed: Option<Res<OutboxError>>,
     source: FeedSource,
@@ -88,15 +93,7 @@ fn open_outbox(
     }
     let Some(sink) = source.dispatch_sink() else { return };
     let path = settings.journal_path();
-    if let Some(dir) = path.parent()
-        && let Err(e) = std::fs::create_dir_all(dir)
-    {
-        let message = format!("{}: cannot create: {e}", dir.display());
-        error!("hub: dispatch journal unavailable, dispatch disabled: {message}");
-        commands.insert_resource(OutboxError(message));
-        return;
-    }
-    match Journal::open(&path) {
+    match journal.get(&settings) {
         Ok(journal) => {
             let mut outbox = Outbox::new(journal, sink)
                 .with_answer_timeout((settings.config.hub.unconfirmed_seconds * 1000.0) as i64);
@@ -106,7 +103,7 @@ fn open_outbox(
         }
         Err(e) => {
             error!("hub: dispatch journal unavailable, dispatch disabled: {e}");
-            commands.insert_resource(OutboxError(e.to_string()));
+            commands.insert_resource(OutboxError(e));
         }
     }
 }

@@ -1,6 +1,8 @@
-//! The overlay materials: icons (shaders://overlay_icon.wgsl) and pulsing rings
-//! (shaders://pulse_ring.wgsl). Both draw screen-space quads over the city (no depth test) with
-//! their own vertex attributes; meshes are built from [`IconVerts`].
+//! The overlay materials: icons (shaders://overlay_icon.wgsl), pulsing rings
+//! (shaders://pulse_ring.wgsl) and routes (shaders://route_flow.wgsl). All three draw quads of a
+//! constant pixel size, built in the vertex shader with the helpers of
+//! shaders://overlay_screen.wgsl, from their own vertex attributes; one macro writes their
+//! `Material`. Icon and ring meshes are built from [`IconVerts`].
 
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, MeshVertexAttribute, MeshVertexBufferLayoutRef, PrimitiveTopology};
@@ -23,95 +25,92 @@ pub const ATTRIBUTE_EMPTY: MeshVertexAttribute =
 pub const ATTRIBUTE_T0: MeshVertexAttribute =
     MeshVertexAttribute::new("Overlay_T0", 988_540_104, VertexFormat::Float32);
 
-/// Icons: `params.x` is the pixel scale of the wall.
-#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
-pub struct IconMaterial {
-    #[uniform(0)]
-    pub params: Vec4,
+/// How an overlay material meets the city's depth.
+#[derive(Clone, Copy)]
+enum Depth {
+    /// Drawn over everything: an icon behind a tower is still seen.
+    Over,
+    /// Hidden behind buildings like the ground it lies on (routes).
+    Tested,
 }
 
-/// Pulsing rings: `params.x` pixel scale, `params.y` pulses per second.
-#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
-pub struct RingMaterial {
-    #[uniform(0)]
-    pub params: Vec4,
-}
-
-/// Drawn over everything, never writing depth: an icon behind a tower is still seen.
-fn over_everything(descriptor: &mut RenderPipelineDescriptor) {
-    if let Some(ds) = descriptor.depth_stencil.as_mut() {
-        ds.depth_compare = Some(CompareFunction::Always);
-        ds.depth_write_enabled = Some(false);
-    }
-    descriptor.primitive.cull_mode = None;
-}
-
-/// Both overlay materials: screen-space quads over everything, reading `attributes` in order.
+/// The pipeline of every overlay material: quads built in the vertex shader from `attributes`
+/// (in shader-location order), both faces, never writing depth.
 fn specialize_overlay(
     descriptor: &mut RenderPipelineDescriptor,
     layout: &MeshVertexBufferLayoutRef,
     attributes: &[MeshVertexAttribute],
+    depth: Depth,
 ) -> Result<(), SpecializedMeshPipelineError> {
     let wanted: Vec<_> = attributes.iter().enumerate().map(|(i, a)| a.at_shader_location(i as u32)).collect();
     descriptor.vertex.buffers = vec![layout.0.get_layout(&wanted)?];
-    over_everything(descriptor);
+    descriptor.primitive.cull_mode = None;
+    if let Some(ds) = descriptor.depth_stencil.as_mut() {
+        ds.depth_write_enabled = Some(false);
+        if let Depth::Over = depth {
+            ds.depth_compare = Some(CompareFunction::Always);
+        }
+    }
     Ok(())
 }
 
-impl Material for IconMaterial {
-    fn vertex_shader() -> ShaderRef {
-        "shaders://overlay_icon.wgsl".into()
-    }
-    fn fragment_shader() -> ShaderRef {
-        "shaders://overlay_icon.wgsl".into()
-    }
-    fn alpha_mode(&self) -> AlphaMode {
-        AlphaMode::Blend
-    }
-    fn specialize(
-        _pipeline: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        layout: &MeshVertexBufferLayoutRef,
-        _key: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        specialize_overlay(
-            descriptor,
-            layout,
-            &[
-                Mesh::ATTRIBUTE_POSITION,
-                ATTRIBUTE_CORNER,
-                Mesh::ATTRIBUTE_COLOR,
-                ATTRIBUTE_STYLE,
-                ATTRIBUTE_MOTION,
-                ATTRIBUTE_T0,
-            ],
-        )
-    }
+/// One overlay material: a `params` uniform, one WGSL file for both stages (which imports
+/// shaders://overlay_screen.wgsl), blended, its vertex attributes in order.
+macro_rules! overlay_material {
+    ($(#[$doc:meta])* $name:ident, $shader:literal, $depth:expr, [$($attr:expr),+ $(,)?]) => {
+        $(#[$doc])*
+        #[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+        pub struct $name {
+            #[uniform(0)]
+            pub params: Vec4,
+        }
+
+        impl Material for $name {
+            fn vertex_shader() -> ShaderRef {
+                $shader.into()
+            }
+            fn fragment_shader() -> ShaderRef {
+                $shader.into()
+            }
+            fn alpha_mode(&self) -> AlphaMode {
+                AlphaMode::Blend
+            }
+            fn specialize(
+                _pipeline: &MaterialPipeline,
+                descriptor: &mut RenderPipelineDescriptor,
+                layout: &MeshVertexBufferLayoutRef,
+                _key: MaterialPipelineKey<Self>,
+            ) -> Result<(), SpecializedMeshPipelineError> {
+                specialize_overlay(descriptor, layout, &[$($attr),+], $depth)
+            }
+        }
+    };
 }
 
-impl Material for RingMaterial {
-    fn vertex_shader() -> ShaderRef {
-        "shaders://pulse_ring.wgsl".into()
-    }
-    fn fragment_shader() -> ShaderRef {
-        "shaders://pulse_ring.wgsl".into()
-    }
-    fn alpha_mode(&self) -> AlphaMode {
-        AlphaMode::Blend
-    }
-    fn specialize(
-        _pipeline: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        layout: &MeshVertexBufferLayoutRef,
-        _key: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        specialize_overlay(
-            descriptor,
-            layout,
-            &[Mesh::ATTRIBUTE_POSITION, ATTRIBUTE_CORNER, Mesh::ATTRIBUTE_COLOR, ATTRIBUTE_STYLE],
-        )
-    }
-}
+overlay_material!(
+    /// Icons: `params.x` is the pixel scale of the wall, `params.w` the height sizes are set for.
+    IconMaterial,
+    "shaders://overlay_icon.wgsl",
+    Depth::Over,
+    [Mesh::ATTRIBUTE_POSITION, ATTRIBUTE_CORNER, Mesh::ATTRIBUTE_COLOR, ATTRIBUTE_STYLE, ATTRIBUTE_MOTION, ATTRIBUTE_T0]
+);
+
+overlay_material!(
+    /// Pulsing rings: `params.x` pixel scale, `params.y` pulses per second.
+    RingMaterial,
+    "shaders://pulse_ring.wgsl",
+    Depth::Over,
+    [Mesh::ATTRIBUTE_POSITION, ATTRIBUTE_CORNER, Mesh::ATTRIBUTE_COLOR, ATTRIBUTE_STYLE]
+);
+
+overlay_material!(
+    /// Flowing routes: `params` = (pixel scale, flow speed m/s, chevron spacing m, height the
+    /// sizes are set for).
+    RouteMaterial,
+    "shaders://route_flow.wgsl",
+    Depth::Tested,
+    [Mesh::ATTRIBUTE_POSITION, ATTRIBUTE_CORNER, Mesh::ATTRIBUTE_COLOR, ATTRIBUTE_STYLE]
+);
 
 /// Icon shapes (see shape_distance in the shader).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

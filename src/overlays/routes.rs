@@ -4,15 +4,12 @@
 
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::NoFrustumCulling;
-use bevy::mesh::{Indices, MeshVertexBufferLayoutRef, PrimitiveTopology};
-use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
+use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use bevy::render::render_resource::{AsBindGroup, RenderPipelineDescriptor, SpecializedMeshPipelineError};
-use bevy::shader::ShaderRef;
 use twinhall_core::protocol::{UnitKind, UnitStatus};
 
 use super::OverlayChanges;
-use super::material::{ATTRIBUTE_CORNER, ATTRIBUTE_STYLE};
+use super::material::{ATTRIBUTE_CORNER, ATTRIBUTE_STYLE, RouteMaterial};
 use crate::context::{AppSystems, City, OverlayLayers, OverlayView, linear, local_of};
 use crate::feed::FeedData;
 
@@ -20,44 +17,6 @@ use crate::feed::FeedData;
 const ROUTE_Y: f32 = 2.2;
 /// Ribbon width in px at the wall scale 1.
 const WIDTH_PX: f32 = 7.0;
-
-/// Flowing routes: `params` = (pixel scale, flow speed m/s, chevron spacing m, unused).
-#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
-pub struct RouteMaterial {
-    #[uniform(0)]
-    pub params: Vec4,
-}
-
-impl Material for RouteMaterial {
-    fn vertex_shader() -> ShaderRef {
-        "shaders://route_flow.wgsl".into()
-    }
-    fn fragment_shader() -> ShaderRef {
-        "shaders://route_flow.wgsl".into()
-    }
-    fn alpha_mode(&self) -> AlphaMode {
-        AlphaMode::Blend
-    }
-    fn specialize(
-        _pipeline: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        layout: &MeshVertexBufferLayoutRef,
-        _key: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        let wanted = [
-            Mesh::ATTRIBUTE_POSITION.at_shader_location(0),
-            ATTRIBUTE_CORNER.at_shader_location(1),
-            Mesh::ATTRIBUTE_COLOR.at_shader_location(2),
-            ATTRIBUTE_STYLE.at_shader_location(3),
-        ];
-        descriptor.vertex.buffers = vec![layout.0.get_layout(&wanted)?];
-        descriptor.primitive.cull_mode = None;
-        if let Some(ds) = descriptor.depth_stencil.as_mut() {
-            ds.depth_write_enabled = Some(false);
-        }
-        Ok(())
-    }
-}
 
 /// The route layer's entity.
 #[derive(Component)]

@@ -17,7 +17,7 @@ use twinhall_core::protocol::{Incident, IncidentReport, Millis, ReportSource, no
 use twinhall_core::rules::{Alert, AlertBook, AlertEvent, Evaluator, RuleKind, Stage};
 
 use super::TactileRules;
-use crate::context::{City, FlyTo, FocusIncident, Settings};
+use crate::context::{AppJournal, City, FlyTo, FocusIncident, Settings};
 use crate::feed::{FeedApplied, FeedData, FeedTap};
 
 /// With no change, the rules are still evaluated this often (deadlines fall due).
@@ -32,7 +32,7 @@ pub struct AlertReporter(pub Arc<dyn twinhall_client::ReportSink>);
 pub struct Tactile {
     evaluator: Evaluator,
     pub book: AlertBook,
-    journal: Option<Journal>,
+    journal: Option<Arc<Journal>>,
     /// Why alerts are not kept on disk (the journal would not open or write).
     pub journal_error: Option<String>,
     /// The rules checked against the feed: the first that names an unknown sensor kind or area.
@@ -124,7 +124,8 @@ pub struct AlertOpened {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_message::<AlertAction>()
+    app.init_resource::<AppJournal>()
+        .add_message::<AlertAction>()
         .add_message::<AlertOpened>()
         .init_resource::<FeedTap>()
         .add_systems(Startup, init_tactile)
@@ -154,7 +155,13 @@ fn attach_reporter(mut commands: Commands, reporter: Option<Res<AlertReporter>>,
 
 /// The rules (from the binary, which checked them before the window opened, or the configured
 /// ones), the evaluator in the city's frame, and the alerts the journal kept.
-fn init_tactile(mut commands: Commands, settings: Res<Settings>, city: Res<City>, rules: Option<Res<TactileRules>>) {
+fn init_tactile(
+    mut commands: Commands,
+    settings: Res<Settings>,
+    journal: Res<AppJournal>,
+    city: Res<City>,
+    rules: Option<Res<TactileRules>>,
+) {
     let rules = match rules {
         Some(r) => r.0.clone(),
         None => match super::load_rules(&settings.config.tactile) {
@@ -176,12 +183,9 @@ fn init_tactile(mut commands: Commands, settings: Res<Settings>, city: Res<City>
         return;
     }
     let path = settings.journal_path();
-    let (journal, journal_error) = match path.parent().map(std::fs::create_dir_all).transpose() {
-        Err(e) => (None, Some(format!("{}: cannot create: {e}", path.display()))),
-        Ok(_) => match Journal::open(&path) {
-            Ok(j) => (Some(j), None),
-            Err(e) => (None, Some(e.to_string())),
-        },
+    let (journal, journal_error) = match journal.get(&settings) {
+        Ok(j) => (Some(j), None),
+        Err(e) => (None, Some(e)),
     };
     let (book, journal_error) = match &journal {
         Some(j) => match j.alerts() {

@@ -128,7 +128,8 @@ struct InFlight {
 
 /// Writes orders before sending them and follows them to an answer. See the module docs.
 pub struct Outbox {
-    journal: Journal,
+    /// Shared with whoever else writes the same database (the app's tactile hub).
+    journal: Arc<Journal>,
     sink: Box<dyn DispatchSink>,
     in_flight: Vec<InFlight>,
     /// No answer after this: unconfirmed, and resent as often.
@@ -136,8 +137,8 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn new(journal: Journal, sink: Box<dyn DispatchSink>) -> Self {
-        Self { journal, sink, in_flight: Vec::new(), answer_timeout_ms: ANSWER_TIMEOUT_MS }
+    pub fn new(journal: impl Into<Arc<Journal>>, sink: Box<dyn DispatchSink>) -> Self {
+        Self { journal: journal.into(), sink, in_flight: Vec::new(), answer_timeout_ms: ANSWER_TIMEOUT_MS }
     }
 
     /// Another answer timeout (and resend interval) than [`ANSWER_TIMEOUT_MS`].
