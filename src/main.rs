@@ -36,8 +36,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     // else, display or not.
     let plans = twinhall::hub::load_plans(&settings.config.hub)?;
     let rules = twinhall::tactile::load_rules(&settings.config.tactile)?;
-    if let Some((theme, _)) = &settings.brief {
-        twinhall::theatre::check_brief(theme)?;
+    if let Some((theme, step)) = &settings.brief {
+        check_brief(theme, *step)?;
     }
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         return Err("no display: set DISPLAY or WAYLAND_DISPLAY, or run under xvfb-run".into());
@@ -51,6 +51,56 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
         bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
     })
+}
+
+/// Before the window opens: `--brief THEME[:STEP]` must name a good briefing of the scenes
+/// folder the theatre will read, and a step it has (`step` from 0). An error names the folder
+/// as it is on this machine and where it was found, and lists the themes with their steps.
+fn check_brief(theme: &str, step: usize) -> Result<(), String> {
+    let (dir, found) = scenes_dir();
+    let (good, bad) = twinhall_core::theatre::check_dir(&dir).map_err(|e| {
+        format!(
+            "--brief {theme}: cannot read the briefings in {} ({found}): {e}; set TWINHALL_HOME to the folder \
+             holding scenes/",
+            dir.display()
+        )
+    })?;
+    if let Some((_, briefing)) = good.iter().find(|(_, b)| b.theme.id == theme) {
+        let steps = briefing.steps.len();
+        if step >= steps {
+            return Err(format!(
+                "--brief {theme}:{}: `{theme}` has {steps} step{}; give a step from 1 to {steps}",
+                step + 1,
+                if steps == 1 { "" } else { "s" }
+            ));
+        }
+        return Ok(());
+    }
+    let themes: Vec<String> = good.iter().map(|(_, b)| format!("{} ({} steps)", b.theme.id, b.steps.len())).collect();
+    let there = if themes.is_empty() { "none".to_owned() } else { themes.join(", ") };
+    let mut message =
+        format!("--brief {theme}: no briefing `{theme}` in {} ({found}); the themes there are: {there}", dir.display());
+    for e in bad {
+        message += &format!("\n{e}");
+    }
+    Err(message)
+}
+
+/// The scenes folder the theatre reads (`project_root()/scenes`), absolute, and how its root
+/// was found: what an error about a briefing should name, rather than a path from the build.
+fn scenes_dir() -> (std::path::PathBuf, &'static str) {
+    let root = twinhall::paths::project_root();
+    let found = if std::env::var_os("TWINHALL_HOME").is_some() {
+        "TWINHALL_HOME"
+    } else if std::env::current_dir().is_ok_and(|cwd| cwd == root) {
+        "the working directory"
+    } else if std::env::current_exe().is_ok_and(|exe| exe.ancestors().any(|a| a == root)) {
+        "beside the executable"
+    } else {
+        "the source tree this binary was built from; TWINHALL_HOME names another"
+    };
+    let dir = root.join("scenes");
+    (std::fs::canonicalize(&dir).unwrap_or(dir), found)
 }
 
 /// Prints the JSON summary of a city source, with the layers of the config in use.

@@ -1,6 +1,8 @@
 //! The command line as a user meets it: errors are one line with exit code 2, never a panic;
 //! `city-info` prints JSON about real files.
 
+mod support;
+
 use std::process::{Command, Output};
 
 fn twinhall(args: &[&str]) -> Output {
@@ -47,6 +49,15 @@ fn a_wrong_value_names_the_field() {
     std::fs::write(&path, "[city]\ntile_size_m = 1.0\n").expect("write");
     let o = twinhall(&["--config", path.to_str().expect("utf8")]);
     assert_one_line_error(&o, "city.tile_size_m");
+    // A value serde refuses (an enum's unknown variant) names its field and line too.
+    std::fs::write(&path, "[ui]\nlang = \"fr\"\n").expect("write");
+    let o = twinhall(&["--config", path.to_str().expect("utf8")]);
+    assert_one_line_error(&o, "wall.toml:2: ui.lang: ");
+    assert!(stderr(&o).contains("fr"), "{}", stderr(&o));
+    // The pitch the control API and the briefings allow, no steeper.
+    std::fs::write(&path, "[camera]\npitch_deg = 90.0\n").expect("write");
+    let o = twinhall(&["--config", path.to_str().expect("utf8")]);
+    assert_one_line_error(&o, "camera.pitch_deg: must be 5..=89");
 }
 
 #[test]
@@ -236,4 +247,67 @@ fn an_unknown_briefing_is_refused_before_anything_opens() {
     let o = twinhall(&["--brief", "public_safety:0"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("steps count from 1"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_briefing_step_beyond_its_last_is_refused_naming_the_theme_and_its_steps() {
+    let o = twinhall(&["--brief", "public_safety:99"]);
+    assert_one_line_error(&o, "--brief public_safety:99: `public_safety` has ");
+    let err = stderr(&o);
+    assert!(err.contains(" steps; give a step from 1 to "), "{err}");
+}
+
+#[test]
+fn an_unknown_briefing_names_the_scenes_folder_in_use_and_its_themes() {
+    // From the checkout (the working directory of the tests): its scenes/, as this machine has it.
+    let o = twinhall(&["--brief", "nope"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let scenes = std::fs::canonicalize(concat!(env!("CARGO_MANIFEST_DIR"), "/scenes")).expect("scenes/");
+    assert!(err.contains(&scenes.display().to_string()) && err.contains("the working directory"), "{err}");
+    assert!(err.contains("public_safety (") && err.contains(" steps)"), "the themes with their steps: {err}");
+
+    // TWINHALL_HOME elsewhere: that folder's scenes/ and only its themes.
+    let home = tempdir("home");
+    std::fs::create_dir_all(home.join("scenes")).expect("scenes dir");
+    let good =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenes/01-social-governance.ron")).expect("read");
+    std::fs::write(home.join("scenes/only.ron"), good).expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_twinhall"))
+        .args(["--brief", "nope"])
+        .env("TWINHALL_HOME", &home)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the binary runs");
+    let scenes = std::fs::canonicalize(home.join("scenes")).expect("scenes/");
+    assert_one_line_error(&o, &scenes.display().to_string());
+    let err = stderr(&o);
+    assert!(err.contains("TWINHALL_HOME") && err.contains("social_governance ("), "{err}");
+    assert!(!err.contains("public_safety"), "only the themes of the folder in use: {err}");
+    assert!(!err.contains(env!("CARGO_MANIFEST_DIR")) || home.starts_with(env!("CARGO_MANIFEST_DIR")), "{err}");
+}
+
+#[test]
+fn an_unknown_focus_ends_a_screenshot_run_once_the_feed_is_in_not_after_the_focus_wait() {
+    let dir = tempdir("focus");
+    let out = dir.join("never.png");
+    let started = std::time::Instant::now();
+    let o = Command::new(support::xvfb_run())
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_twinhall"))
+        .args(["--screenshot", out.to_str().expect("utf8"), "--frames", "5", "--size", "960x540"])
+        .args(["--focus", "I-999999"])
+        .env("RUST_LOG", "warn")
+        .env("XDG_DATA_HOME", &dir)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("xvfb-run runs");
+    let took = started.elapsed();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("twinhall: error: --focus I-999999: no incident `I-999999` in the feed"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.exists(), "no picture of a focus that never happened");
+    // The focus wait is 90 s from the first frame; the feed's snapshot comes in seconds.
+    assert!(took < std::time::Duration::from_secs(80), "took {took:?}");
 }

@@ -101,6 +101,20 @@ fn a_tablet_drives_the_wall_over_the_control_api() {
     assert_eq!(s, 422, "{e}");
     assert!(e["error"].as_str().is_some_and(|m| m.contains("lon must be")), "{e}");
     assert_eq!(api.json("POST", "/v1/select", Some(r#"{"incident_id":"I-nowhere"}"#)).0, 404);
+    // A method an endpoint does not take: 405 with a JSON body naming it and what it takes.
+    let (s, e) = api.json("GET", "/v1/fly", None);
+    assert_eq!(s, 405, "{e}");
+    let said = e["error"].as_str().unwrap_or_default();
+    assert!(said.contains("/v1/fly") && said.contains("GET") && said.contains("POST"), "{e}");
+    // Latitude first, as a map site copies it: the search reads it the other way round and says
+    // so; a fly-to is refused with the hint.
+    let (s, found) = api.json("GET", &format!("/v1/search?q={lat},{lon}"), None);
+    let place = &found["hits"][0];
+    assert_eq!((s, place["kind"].as_str(), place["swapped"].as_bool()), (200, Some("place"), Some(true)), "{found}");
+    assert!(place["lon"].as_f64().is_some_and(|x| (x - lon).abs() < 1e-5), "{found}");
+    let (s, e) = api.json("POST", "/v1/fly", Some(&format!(r#"{{"lon":{lat},"lat":{lon}}}"#)));
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"].as_str().is_some_and(|m| m.contains("other way round")), "{e}");
 
     // Fly over the city, then switch the buildings off: the screenshot shows the difference.
     let (s, fly) =

@@ -6,6 +6,7 @@
 mod camera;
 mod city;
 mod claims;
+mod framing;
 mod journal;
 mod layers;
 mod messages;
@@ -20,17 +21,19 @@ pub use crate::settings::Settings;
 pub use camera::{HomeView, MirrorView, OperatorCamera, OrbitCamera, fit_distance_m};
 pub use city::{City, source_name};
 pub use claims::{ArrowKeys, LabelSource};
+pub use framing::{Framed, FreeNdc, FreeRegion, Reserved, frame_in, project};
 pub use journal::AppJournal;
 pub use layers::{
     AreaChoropleth, DefenceView, IncidentFilter, LayerVisibility, MapLayers, OverlayLayers, layers_now, switch_layers,
 };
 pub use messages::{FeedRef, FlyTo, FocusIncident, NearHere, Selection, TheatreCommand};
-pub use palette::{linear, severity_rgb};
+pub use palette::{Tone, contrast, darken_to_contrast, linear, luminance, severity_rgb, text_on};
 pub use png::{png_bytes, save_png};
 pub use schedule::{AppSystems, MapPass, PanelSystems};
 pub use surface::MapUi;
 pub use view::{
-    ConsoleFree, ConsoleRect, OverlayView, PickView, ViewRect, local_of, scene_of, ui_scale_for_height, update_view,
+    ConsoleFree, ConsoleRect, OverlayView, PickView, ViewRect, layout_area, local_of, scene_of, ui_scale_for_height,
+    update_view,
 };
 pub use wall::{TileView, Wall, WallCamera, WallRole};
 
@@ -45,5 +48,6 @@ pub fn plugin(app: &mut App) {
         messages::plugin,
         claims::plugin,
         journal::plugin,
+        framing::plugin,
     ));
 }

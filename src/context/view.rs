@@ -51,6 +51,23 @@ impl Default for ConsoleFree {
     }
 }
 
+/// Where what is drawn over the map lays out (a briefing's cards, the HUD), in the map's egui
+/// points: on a wall its view (on a tile of several machines, the whole canvas), on one window
+/// the part of the view that no console window holds.
+pub fn layout_area(
+    viewport: egui::Rect,
+    view: &ViewRect,
+    free: &ConsoleFree,
+    on_wall: bool,
+    tiled: bool,
+) -> egui::Rect {
+    if tiled {
+        return view.0;
+    }
+    let r = view.0.intersect(viewport);
+    if on_wall { r } else { r.intersect(free.0) }
+}
+
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ViewRect>()
         .init_resource::<ConsoleRect>()

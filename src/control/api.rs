@@ -78,7 +78,10 @@ impl FlyBody {
                     return Err(format!("lon must be -180..=180, got {lon}"));
                 }
                 if !(lat.is_finite() && (-85.0..=85.0).contains(&lat)) {
-                    return Err(format!("lat must be -85..=85, got {lat}"));
+                    // A longitude where the latitude goes: most likely the two the other way round.
+                    let swapped = lat.is_finite() && (-180.0..=180.0).contains(&lat) && (-85.0..=85.0).contains(&lon);
+                    let hint = if swapped { " (lon and lat the other way round?)" } else { "" };
+                    return Err(format!("lat must be -85..=85, got {lat}{hint}"));
                 }
             }
             (Some(_), _, _) => return Err("give either `entity` or `lon` and `lat`, not both".into()),
@@ -155,6 +158,7 @@ mod body_tests {
             (FlyBody { lon: Some(200.0), lat: Some(60.0), ..FlyBody::default() }, "lon must be"),
             (FlyBody { lon: Some(f64::NAN), lat: Some(60.0), ..FlyBody::default() }, "lon must be"),
             (FlyBody { lon: Some(24.0), lat: Some(89.0), ..FlyBody::default() }, "lat must be"),
+            (FlyBody { lon: Some(22.54), lat: Some(114.06), ..FlyBody::default() }, "the other way round"),
             (FlyBody { entity: Some("x".into()), lon: Some(1.0), lat: Some(1.0), ..FlyBody::default() }, "not both"),
             (FlyBody { distance_m: Some(1.0), ..ok.clone() }, "distance_m"),
             (FlyBody { pitch_deg: Some(95.0), ..ok.clone() }, "pitch_deg"),

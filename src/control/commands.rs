@@ -198,12 +198,41 @@ fn view_json(world: &mut World) -> Value {
     let Some((orbit, flight)) = q.iter(world).next() else { return Value::Null };
     let ll = lonlat_of(&city, orbit.focus);
     json!({
-        "lon": ll.lon, "lat": ll.lat, "altitude_m": orbit.focus.y,
-        "distance_m": orbit.distance_m,
-        "pitch_deg": orbit.pitch.to_degrees(),
-        "heading_deg": orbit.heading.to_degrees().rem_euclid(360.0),
+        "lon": degrees_ll(ll.lon), "lat": degrees_ll(ll.lat), "altitude_m": metres(orbit.focus.y),
+        "distance_m": metres(orbit.distance_m),
+        "pitch_deg": angle(orbit.pitch.to_degrees()),
+        "heading_deg": heading(orbit.heading.to_degrees()),
         "flying": flight.is_some(),
     })
+}
+
+/// A number as the API echoes it: to `decimals` places, and never -0.0, so that f32 noise
+/// (a pitch of 60.000003814697266) and a heading of -0.0 stay out of the answers.
+fn rounded(x: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    let r = (x * scale).round() / scale;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// A longitude or latitude, to 1e-6 degrees (about 0.1 m).
+fn degrees_ll(x: f64) -> f64 {
+    rounded(x, 6)
+}
+
+/// A distance or height, to 0.1 m.
+fn metres(x: f32) -> f64 {
+    rounded(f64::from(x), 1)
+}
+
+/// An angle, to 0.01 degrees.
+fn angle(x: f32) -> f64 {
+    rounded(f64::from(x), 2)
+}
+
+/// A compass heading, to 0.01 degrees in 0..360.
+fn heading(x: f32) -> f64 {
+    let h = angle(x).rem_euclid(360.0);
+    if h == 0.0 { 0.0 } else { h }
 }
 
 fn layers_json(world: &World) -> Value {
@@ -348,6 +377,18 @@ fn state(world: &mut World) -> Reply {
 
 fn search_feed(world: &World, q: &str, limit: usize) -> Reply {
     let Some(data) = world.get_resource::<FeedData>() else { return Reply::Error(503, "no feed yet".into()) };
+    // Two numbers are a place, read against the city: latitude first when only that lands in it.
+    let place = world.get_resource::<City>().and_then(|city| {
+        let city = CityBox::new(city);
+        search::place(q, |ll| city.outside_m(ll) <= REACH_M)
+    });
+    if let Some(p) = place {
+        let hit = json!({
+            "kind": "place", "lon": degrees_ll(p.lonlat.lon), "lat": degrees_ll(p.lonlat.lat),
+            "swapped": p.swapped, "in_city": p.in_city, "note": p.note(twinhall_core::lang::Lang::En),
+        });
+        return Reply::Json(200, json!({ "q": q, "hits": [hit] }));
+    }
     let hits: Vec<Value> = match search::parse(q) {
         search::Query::Text(t) => search::search(data, &t, limit)
             .into_iter()
@@ -362,6 +403,32 @@ fn search_feed(world: &World, q: &str, limit: usize) -> Reply {
         search::Query::Empty => Vec::new(),
     };
     Reply::Json(200, json!({ "q": q, "hits": hits }))
+}
+
+/// The box of the city's buildings and roads in its local frame (the origin for a city with
+/// neither), to tell how far a point lies outside it.
+struct CityBox<'a> {
+    city: &'a City,
+    /// Worked out when first asked (it walks every building and road).
+    bounds: std::cell::OnceCell<([f64; 2], [f64; 2])>,
+}
+
+impl<'a> CityBox<'a> {
+    fn new(city: &'a City) -> Self {
+        Self { city, bounds: std::cell::OnceCell::new() }
+    }
+
+    /// Metres from the box to the point, 0 inside it.
+    fn outside_m(&self, ll: LonLat) -> f64 {
+        let (min, max) = *self.bounds.get_or_init(|| {
+            let b = self.city.model.bounds();
+            if b.min[0].is_finite() { (b.min, b.max) } else { ([0.0; 2], [0.0; 2]) }
+        });
+        let p = self.city.model.frame.to_local(ll);
+        let dx = (min[0] - p[0]).max(p[0] - max[0]).max(0.0);
+        let dy = (min[1] - p[1]).max(p[1] - max[1]).max(0.0);
+        dx.hypot(dy)
+    }
 }
 
 /// The feed entity with exactly this id (any kind).
@@ -389,17 +456,23 @@ fn fly(world: &mut World, body: &FlyBody) -> Reply {
         }
         None => {
             let ll = LonLat::new(body.lon.unwrap_or_default(), body.lat.unwrap_or_default());
-            let p = city.model.frame.to_local(ll);
-            let b = city.model.bounds();
-            let (min, max) = if b.min[0].is_finite() { (b.min, b.max) } else { ([0.0; 2], [0.0; 2]) };
-            let dx = (min[0] - p[0]).max(p[0] - max[0]).max(0.0);
-            let dy = (min[1] - p[1]).max(p[1] - max[1]).max(0.0);
-            let off = dx.hypot(dy);
+            let city_box = CityBox::new(city);
+            let off = city_box.outside_m(ll);
             if off > REACH_M {
+                // Latitude and longitude given the other way round is the usual slip: say so.
+                let swapped = LonLat::new(ll.lat, ll.lon);
+                let hint = if swapped.is_valid() && city_box.outside_m(swapped) <= REACH_M {
+                    format!(
+                        "; the other way round it is in the city: {{\"lon\": {}, \"lat\": {}}}",
+                        swapped.lon, swapped.lat
+                    )
+                } else {
+                    String::new()
+                };
                 return Reply::Error(
                     422,
                     format!(
-                        "[{}, {}] is {:.0} km outside the city on the wall ({}); fly within {:.0} km of it",
+                        "[{}, {}] is {:.0} km outside the city on the wall ({}); fly within {:.0} km of it{hint}",
                         ll.lon,
                         ll.lat,
                         off / 1000.0,
@@ -426,10 +499,11 @@ fn fly(world: &mut World, body: &FlyBody) -> Reply {
     let seconds = settings.config.camera.fly_seconds;
     let answer = json!({
         "flying_to": {
-            "lon": to.lonlat.lon, "lat": to.lonlat.lat, "altitude_m": to.altitude_m,
-            "distance_m": to.distance_m, "pitch_deg": to.pitch_deg, "heading_deg": to.heading_deg,
+            "lon": degrees_ll(to.lonlat.lon), "lat": degrees_ll(to.lonlat.lat), "altitude_m": metres(to.altitude_m),
+            "distance_m": metres(to.distance_m), "pitch_deg": angle(to.pitch_deg),
+            "heading_deg": heading(to.heading_deg),
         },
-        "seconds": seconds,
+        "seconds": rounded(f64::from(seconds), 2),
         "entity": entity.as_ref().map(|e| json!({ "kind": format!("{:?}", e.kind).to_lowercase(), "id": e.id })),
     });
     if let Some(e) = entity

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -99,11 +99,53 @@ fn router(shared: Shared) -> Router {
         .route("/v1/screenshot.png", get(screenshot))
         .route("/v1/wall", get(wall_get).post(wall))
         .route("/v1/brief", axum::routing::post(brief))
-        .fallback(|| async {
-            error(StatusCode::NOT_FOUND, "no such endpoint; see docs/control-api.md (GET /v1/health, /v1/state ...)")
-        })
+        .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared)
+}
+
+/// Every endpoint and the methods it takes, as the router above has them (the answers to an
+/// unknown path or a method an endpoint does not take list them; the headless tests check each).
+pub const ENDPOINTS: &[(&str, &[&str])] = &[
+    ("/v1/health", &["GET"]),
+    ("/v1/state", &["GET"]),
+    ("/v1/search", &["GET"]),
+    ("/v1/fly", &["POST"]),
+    ("/v1/select", &["POST"]),
+    ("/v1/layers", &["GET", "POST"]),
+    ("/v1/theatre", &["GET", "POST"]),
+    ("/v1/screenshot.png", &["GET"]),
+    ("/v1/wall", &["GET", "POST"]),
+    ("/v1/brief", &["POST"]),
+];
+
+/// 404 for a path that is no endpoint, naming the method and path asked for and the endpoints.
+async fn no_such_endpoint(method: Method, uri: Uri) -> Response {
+    let endpoints: Vec<String> =
+        ENDPOINTS.iter().map(|(path, methods)| format!("{} {path}", methods.join("|"))).collect();
+    let path = uri.path();
+    let list = endpoints.join(", ");
+    let body = json!({
+        "error": format!("no endpoint {method} {path}; the endpoints are {list} (docs/control-api.md)"),
+        "method": method.as_str(),
+        "path": path,
+    });
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+}
+
+/// 405 for a method an endpoint does not take, naming the method, the path and the methods it
+/// takes (axum adds the `Allow` header).
+async fn wrong_method(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    let allowed: &[&str] = ENDPOINTS.iter().find(|(p, _)| *p == path).map(|(_, m)| *m).unwrap_or_default();
+    let body = json!({
+        "error": format!("{path} does not take {method}; it takes {}", allowed.join(" or ")),
+        "method": method.as_str(),
+        "path": path,
+        "allowed": allowed,
+    });
+    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {

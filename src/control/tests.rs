@@ -65,7 +65,8 @@ fn client() -> (tokio::runtime::Runtime, reqwest::Client) {
 async fn call(c: &reqwest::Client, method: &str, url: &str, body: Option<&str>, token: Option<&str>) -> Seen2 {
     let mut req = match method {
         "GET" => c.get(url),
-        _ => c.post(url).header("content-type", "application/json"),
+        "POST" => c.post(url).header("content-type", "application/json"),
+        other => c.request(reqwest::Method::from_bytes(other.as_bytes()).expect("an HTTP method"), url),
     };
     if let Some(b) = body {
         req = req.body(b.to_owned());
@@ -108,6 +109,16 @@ fn every_command_reaches_the_wall_and_bad_input_gets_a_clear_4xx() {
                 call(&c, "POST", &u("/v1/fly"), Some(r#"{"lon":114.062,"lat":22.541,"distance_m":800}"#), t).await,
             ));
             out.push(("fly far", call(&c, "POST", &u("/v1/fly"), Some(r#"{"lon":24.94,"lat":60.17}"#), t).await));
+            out.push((
+                "fly round",
+                call(&c, "POST", &u("/v1/fly"), Some(r#"{"lon":114.0620001234,"lat":22.541,"heading_deg":-0.0}"#), t)
+                    .await,
+            ));
+            out.push((
+                "fly swapped",
+                call(&c, "POST", &u("/v1/fly"), Some(r#"{"lon":22.541,"lat":114.062}"#), t).await,
+            ));
+            out.push(("search swapped", call(&c, "GET", &u("/v1/search?q=22.541,114.062"), None, t).await));
             out.push(("fly bad lat", call(&c, "POST", &u("/v1/fly"), Some(r#"{"lon":114.0,"lat":95}"#), t).await));
             out.push(("fly text", call(&c, "POST", &u("/v1/fly"), Some(r#"{"lon":"east","lat":22.5}"#), t).await));
             out.push((
@@ -190,6 +201,22 @@ fn every_command_reaches_the_wall_and_bad_input_gets_a_clear_4xx() {
     assert_eq!(fly["flying_to"]["distance_m"].as_f64(), Some(800.0));
     assert_eq!(status("fly far"), 422);
     assert!(error("fly far").contains("outside the city"), "{}", error("fly far"));
+    // Echoed numbers are rounded: no f32 noise (the camera's pitch of 0.8 rad), no -0.0.
+    let (s, round) = get("fly round");
+    assert_eq!(s, 200, "{round}");
+    let to = &round["flying_to"];
+    assert_eq!(to["lon"].as_f64(), Some(114.062), "{round}");
+    assert_eq!(to["pitch_deg"].as_f64(), Some(45.84), "{round}");
+    assert!(to["heading_deg"].as_f64().is_some_and(|h| h == 0.0 && h.is_sign_positive()), "{round}");
+    assert_eq!(to["distance_m"].as_f64(), Some(3000.0), "the camera's distance (no flight runs here): {round}");
+    // Latitude first: the fly-to says so, the search reads it the other way round.
+    assert_eq!(status("fly swapped"), 422);
+    assert!(error("fly swapped").contains("other way round"), "{}", error("fly swapped"));
+    let (s, swapped) = get("search swapped");
+    let hit = &swapped["hits"][0];
+    assert_eq!((s, hit["kind"].as_str(), hit["swapped"].as_bool()), (200, Some("place"), Some(true)), "{swapped}");
+    assert_eq!((hit["lon"].as_f64(), hit["lat"].as_f64()), (Some(114.062), Some(22.541)), "{swapped}");
+    assert_eq!(hit["note"].as_str(), Some("read as lat,lon"), "{swapped}");
     assert!(error("fly bad lat").contains("lat must be"), "{}", error("fly bad lat"));
     assert_eq!(status("fly text"), 422);
     assert!(error("fly text").contains("lon"), "the field is named: {}", error("fly text"));
@@ -248,6 +275,7 @@ fn every_command_reaches_the_wall_and_bad_input_gets_a_clear_4xx() {
     assert_eq!(state["layers"]["cameras"], json!(false));
     assert_eq!(get("stop").1["playing"], Value::Null);
     assert_eq!(status("nowhere"), 404);
+    assert!(error("nowhere").contains("GET /v1/nowhere") && error("nowhere").contains("/v1/health"));
 
     // The wall's own state agrees with what the API said.
     let world = app.world();
@@ -316,4 +344,47 @@ fn a_screenshot_with_no_window_to_take_it_from_is_refused_at_once() {
     assert_eq!(gone.0, 409, "{gone:?}");
     assert!(gone.1["error"].as_str().is_some_and(|e| e.contains("wall window is closed")), "{gone:?}");
     assert!(waited < Duration::from_secs(5), "{waited:?}");
+}
+
+#[test]
+fn a_method_an_endpoint_does_not_take_or_an_unknown_path_gets_a_json_error_naming_it() {
+    let mut app = control_app();
+    let out: Vec<(String, &'static [&'static str], Seen2, Vec<Seen2>)> = drive(&mut app, move |base| {
+        let (rt, c) = client();
+        rt.block_on(async move {
+            let mut out = Vec::new();
+            for (path, allowed) in super::server::ENDPOINTS {
+                let url = format!("{base}{path}");
+                // A method it does not take: DELETE for all of them.
+                let wrong = call(&c, "DELETE", &url, None, Some(TOKEN)).await;
+                // Each method it takes is routed (whatever the command then says of an empty body).
+                let mut right = Vec::new();
+                for m in allowed.iter() {
+                    right.push(call(&c, m, &url, None, Some(TOKEN)).await);
+                }
+                out.push((path.to_string(), *allowed, wrong, right));
+            }
+            let put = call(&c, "PUT", &format!("{base}/v1/nowhere"), Some("{}"), Some(TOKEN)).await;
+            const NONE: &[&str] = &[];
+            out.push(("/v1/nowhere".into(), NONE, put, Vec::new()));
+            out
+        })
+    });
+    for (path, allowed, (status, body), right) in &out {
+        if allowed.is_empty() {
+            assert_eq!(*status, 404, "{path}: {body}");
+            let e = body["error"].as_str().unwrap_or_default();
+            assert!(e.contains("PUT /v1/nowhere") && e.contains("POST /v1/fly"), "{e}");
+            continue;
+        }
+        assert_eq!(*status, 405, "{path}: {body}");
+        let e = body["error"].as_str().unwrap_or_default();
+        assert!(e.contains(path.as_str()) && e.contains("DELETE"), "{path}: {e}");
+        assert!(allowed.iter().all(|m| e.contains(m)), "{path}: {e}");
+        assert_eq!((body["method"].as_str(), body["path"].as_str()), (Some("DELETE"), Some(path.as_str())));
+        assert_eq!(body["allowed"], json!(allowed), "{path}");
+        for (m, (s, b)) in allowed.iter().zip(right) {
+            assert!(*s != 405 && *s != 404, "{m} {path} is routed, got {s}: {b}");
+        }
+    }
 }

@@ -10,7 +10,7 @@ use twinhall_core::config::Lang;
 use twinhall_core::protocol::IncidentCategory;
 
 use super::{Defence, HeatLegend};
-use crate::context::{DefenceView, FlyTo};
+use crate::context::{DefenceView, FlyTo, Tone};
 use crate::feed::FeedData;
 use crate::overlays::text;
 
@@ -53,7 +53,7 @@ impl DefenceUi<'_> {
             lang.tr("重点网格", "key grids")
         ))
         .strong()
-        .color(egui::Color32::from_rgb(255, 120, 200));
+        .color(Tone::Defence.of(ui));
         egui::CollapsingHeader::new(title).id_salt("defence_section").default_open(true).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.checkbox(&mut view.heat, lang.tr("热力图", "heat map"));
@@ -96,10 +96,7 @@ impl DefenceUi<'_> {
             }
             match (&self.defence.history, &self.defence.history_error) {
                 (_, Some(e)) => {
-                    ui.colored_label(
-                        egui::Color32::from_rgb(255, 170, 60),
-                        format!("⚠ {}: {e}", lang.tr("历史未载入", "no history")),
-                    );
+                    ui.colored_label(Tone::Warn.of(ui), format!("⚠ {}: {e}", lang.tr("历史未载入", "no history")));
                 }
                 (Some((n, _)), None) => {
                     ui.weak(format!(
@@ -123,8 +120,7 @@ impl DefenceUi<'_> {
             ));
             egui::Grid::new("defence_ranked").striped(true).num_columns(3).show(ui, |ui| {
                 for (rank, s) in report.by_grid().into_iter().take(RANKED).enumerate() {
-                    let colour =
-                        if s.flagged { egui::Color32::from_rgb(255, 110, 190) } else { ui.visuals().weak_text_color() };
+                    let colour = if s.flagged { Tone::Defence.of(ui) } else { ui.visuals().weak_text_color() };
                     if ui
                         .add(
                             egui::Label::new(egui::RichText::new(format!("{} {}", rank + 1, s.grid_id)).color(colour))

@@ -16,7 +16,7 @@ use twinhall_core::protocol::{AreaLevel, GovernanceIndex, IndexAspect, WarningLe
 
 use super::export::{ExportRequest, ExportStatus};
 use super::{Drill, child_level, ranked_children};
-use crate::context::FlyTo;
+use crate::context::{FlyTo, Tone, text_on};
 use crate::feed::FeedData;
 use crate::metrics::IndexTrend;
 use crate::metrics::LiveMetrics;
@@ -101,7 +101,7 @@ fn efficiency_rows(ui: &mut egui::Ui, id: &str, rows: &[&EfficiencyRow], lang: L
             });
             ui.label(r.open.to_string());
             let overdue = egui::RichText::new(r.overdue.to_string());
-            ui.label(if r.overdue > 0 { overdue.color(egui::Color32::from_rgb(255, 120, 80)) } else { overdue });
+            ui.label(if r.overdue > 0 { overdue.color(Tone::Bad.of(ui)) } else { overdue });
             ui.label(r.avg_step_minutes[3].map_or_else(|| "—".into(), |m| format!("{m:.0}")));
             ui.label(share(r.first_handling_share));
             ui.end_row();
@@ -119,7 +119,7 @@ impl HeartbeatUi<'_> {
             Some(i) => format!("{} · {:.1}", lang.tr("心跳中枢 治理指数", "Heartbeat hub · index"), i.overall),
             None => lang.tr("心跳中枢 治理指数", "Heartbeat hub · index").to_owned(),
         };
-        egui::CollapsingHeader::new(egui::RichText::new(title).strong().color(egui::Color32::from_rgb(120, 200, 255)))
+        egui::CollapsingHeader::new(egui::RichText::new(title).strong().color(Tone::Accent.of(ui)))
             .id_salt("heartbeat_section")
             .default_open(true)
             .show(ui, |ui| {
@@ -132,7 +132,7 @@ impl HeartbeatUi<'_> {
                     chip(ui, level);
                     ui.label(egui::RichText::new(format!("{:.1}", index.overall)).size(26.0).strong());
                     ui.label(level_label(level, lang));
-                    sparkline(ui, "hb_overall", &self.trend.samples, None, egui::Color32::WHITE);
+                    sparkline(ui, "hb_overall", &self.trend.samples, None, ui.visuals().strong_text_color());
                 });
                 let hint = lang.tr("点击领域：按该领域为区域着色", "Click an aspect to colour the areas by it");
                 ui.label(egui::RichText::new(hint).small().weak());
@@ -150,13 +150,13 @@ impl HeartbeatUi<'_> {
                             &format!("hb_{aspect:?}"),
                             &self.trend.samples,
                             Some(aspect),
-                            level_colour(a.level),
+                            text_on(ui, level_rgb(a.level)),
                         );
                     });
                 }
                 if let Some(e) = &self.trend.error {
                     ui.colored_label(
-                        egui::Color32::from_rgb(255, 160, 90),
+                        Tone::Warn.of(ui),
                         format!("{} {e}", lang.tr("历史走势未载入：", "History not loaded:")),
                     );
                 }

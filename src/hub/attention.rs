@@ -8,7 +8,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use twinhall_core::protocol::now_ms;
 
-use crate::context::{ConsoleFree, FocusIncident, PanelSystems, Settings};
+use crate::context::{ConsoleFree, FocusIncident, FreeRegion, PanelSystems, Settings};
 use crate::feed::FeedData;
 use crate::overlays::text;
 
@@ -68,11 +68,14 @@ pub fn watch_incidents(data: Res<FeedData>, mut queue: ResMut<AttentionQueue>) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn card(
     mut contexts: EguiContexts,
     settings: Res<Settings>,
     data: Res<FeedData>,
-    view: Res<ConsoleFree>,
+    console: Res<ConsoleFree>,
+    free: Res<FreeRegion>,
+    wall: Option<Res<crate::context::Wall>>,
     mut queue: ResMut<AttentionQueue>,
     mut focus: MessageWriter<FocusIncident>,
 ) -> Result {
@@ -83,13 +86,23 @@ fn card(
     };
     let ctx = contexts.ctx_mut()?.clone();
     let lang = settings.lang();
+    // On one window the card keeps to the part of the map the layout leaves free, so that it
+    // never covers a briefing's cards or the HUD; beside a wall, to the console's free map.
+    let view = match (free.0, wall.is_some()) {
+        (Some(f), false) => {
+            let area = egui::Rect::from_min_max(egui::pos2(f.area[0], f.area[1]), egui::pos2(f.area[2], f.area[3]));
+            let r = area.intersect(console.0);
+            if r.width() > 200.0 { r } else { console.0 }
+        }
+        _ => console.0,
+    };
     let age_min = ((now_ms() - incident.reported_at).max(0) / 60_000) as u64;
     let waiting = queue.queue.len() - 1;
     let (mut do_focus, mut dismiss) = (false, false);
     egui::Area::new("attention_card".into())
         .pivot(egui::Align2::CENTER_TOP)
-        .fixed_pos(egui::pos2(view.0.center().x, view.0.top() + 70.0))
-        .constrain_to(view.0)
+        .fixed_pos(egui::pos2(view.center().x, view.top() + 8.0))
+        .constrain_to(view)
         .order(egui::Order::Foreground)
         .show(&ctx, |ui| {
             egui::Frame::new()
@@ -98,7 +111,7 @@ fn card(
                 .corner_radius(8.0)
                 .inner_margin(egui::Margin::symmetric(18, 12))
                 .show(ui, |ui| {
-                    ui.set_max_width((view.0.width() - 60.0).clamp(160.0, 520.0));
+                    ui.set_max_width((view.width() - 60.0).clamp(160.0, 520.0));
                     ui.horizontal(|ui| {
                         ui.label(
                             egui::RichText::new(format!("⚠ {}", lang.tr("新的重大事件", "New major incident")))

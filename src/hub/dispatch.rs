@@ -278,7 +278,7 @@ fn follow_timeline(
                 at: incident.updated_at,
                 kind: "status".into(),
                 text_zh: format!("状态：{} → {}", s.label_zh(), incident.status.label_zh()),
-                text_en: format!("Status: {:?} → {:?}", s, incident.status),
+                text_en: format!("Status: {} → {}", s.label_en(), incident.status.label_en()),
             }),
             _ => {}
         }
@@ -290,13 +290,13 @@ fn follow_timeline(
                 && u.incident_id.as_deref() == Some(id.as_str())
                 && before.is_some_and(|(_, s)| s != UnitStatus::OnScene);
             if arrived_now {
-                let lang_kind = |l| text::unit_kind(u.kind, l);
+                let name = |l| text::unit_label(u.kind, &u.name, l);
                 write(TimelineEntry {
                     incident_id: id.clone(),
                     at: u.updated_at,
                     kind: "arrival".into(),
-                    text_zh: format!("{} {} 到达现场", lang_kind(twinhall_core::config::Lang::Zh), u.name),
-                    text_en: format!("{} {} arrived on scene", lang_kind(twinhall_core::config::Lang::En), u.name),
+                    text_zh: format!("{} 到达现场", name(twinhall_core::config::Lang::Zh)),
+                    text_en: format!("{} arrived on scene", name(twinhall_core::config::Lang::En)),
                 });
             }
         }

@@ -80,9 +80,7 @@ pub fn report_html(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(o.order_id.as_deref().unwrap_or(&o.key)),
                 super::panel::order_text(o.status, zh),
-                esc(&ranked
-                    .map(|r| format!("{} {}", text::unit_kind(r.kind, zh), r.name))
-                    .unwrap_or_else(|| u.clone())),
+                esc(&ranked.map(|r| text::unit_label(r.kind, &r.name, zh)).unwrap_or_else(|| u.clone())),
                 ranked.map(|r| eta(r.time_s)).unwrap_or_default(),
                 ranked.map(|r| format!("{:.0} m", r.straight_m)).unwrap_or_default(),
             );
@@ -91,9 +89,9 @@ pub fn report_html(
     let s = &analysis.surroundings;
     let _ = writeln!(
         h,
-        "</table>\n<h2>周边 {:.0} 米 · Surroundings</h2><p>估算人口 {:.0}；可见视频 {}，被遮挡 {}</p><table><tr><th>类型</th><th>名称</th><th>距离</th><th>车程</th></tr>",
+        "</table>\n<h2>周边 {:.0} 米 · Surroundings</h2><p>估算人口 {}；可见视频 {}，被遮挡 {}</p><table><tr><th>类型</th><th>名称</th><th>距离</th><th>车程</th></tr>",
         analysis.radius_m,
-        s.population,
+        text::whole(s.population),
         s.cameras_visible.len(),
         s.cameras_blocked.len()
     );
@@ -124,7 +122,8 @@ pub fn report_html(
         );
     }
     for d in &s.depots {
-        let inv: Vec<String> = d.inventory.iter().map(|l| format!("{} {:.0}{}", l.item, l.quantity, l.unit)).collect();
+        let inv: Vec<String> =
+            d.inventory.iter().map(|l| format!("{} {}{}", l.item, text::whole(l.quantity), l.unit)).collect();
         let _ = writeln!(
             h,
             "<tr><td>物资储备点</td><td>{}：{}</td><td>{:.0} m</td><td>{}</td></tr>",
@@ -139,7 +138,7 @@ pub fn report_html(
             h,
             "<tr><td>感知设备{}</td><td>{} {:.1}/{:.1} {}</td><td>{:.0} m</td><td></td></tr>",
             if x.alarm { "（告警）" } else { "" },
-            esc(&x.name),
+            esc(&text::sensor_label(&x.kind, &x.name, zh)),
             x.reading,
             x.threshold,
             esc(&x.unit),

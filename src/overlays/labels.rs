@@ -15,7 +15,9 @@ use super::icons::{CameraClusters, ICON_Y};
 use super::text;
 use super::units::UnitMotions;
 use super::{OverlayChanges, Spatial};
-use crate::context::{AppSystems, City, LabelSource, OverlayLayers, OverlayView, Settings, local_of, scene_of};
+use crate::context::{
+    AppSystems, City, LabelSource, OverlayLayers, OverlayView, Reserved, Settings, local_of, scene_of,
+};
 use crate::feed::FeedData;
 
 /// A placed label: where (window logical px, the label's box), its text and kind.
@@ -118,6 +120,7 @@ fn layout_labels(
     clusters: Res<CameraClusters>,
     settings: Res<Settings>,
     time: Res<Time>,
+    reserved: Res<Reserved>,
     mut state: ResMut<LabelState>,
     mut out: ResMut<LabelLayout>,
 ) {
@@ -137,7 +140,13 @@ fn layout_labels(
     // follow it, ten times a second.
     let moving = layers.units && motions.moved_between(state.laid_at, t);
     let due = state.last.is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
-    if !(view.is_changed() || layers.is_changed() || changes.any() || state.deferred || (moving && due)) {
+    if !(view.is_changed()
+        || layers.is_changed()
+        || changes.any()
+        || reserved.is_changed()
+        || state.deferred
+        || (moving && due))
+    {
         return;
     }
     // A batch applied or layers rebuilt this frame: lay out on the next one, unless the view moved.
@@ -189,9 +198,10 @@ fn layout_labels(
                 let Some(u) = data.units.slot(slot) else { continue };
                 // A stale unit is drawn still at its report (units.rs): so is its label.
                 let unit = Anchor::Unit { slot, at: local_of(&city, u.lon, u.lat), moves: !data.units.is_stale(slot) };
+                let name = text::unit_name(u.kind, &u.name, lang);
                 let text = match unit_eta_s(&city, u) {
-                    Some(s) => format!("{} · ETA {}:{:02}", u.name, s / 60, s % 60),
-                    None => u.name.clone(),
+                    Some(s) => format!("{name} · ETA {}:{:02}", s / 60, s % 60),
+                    None => name,
                 };
                 add(EntityKind::Unit, &u.id, 1, Vec3::ZERO, Some(unit), text);
             }
@@ -200,7 +210,7 @@ fn layout_labels(
             for (slot, _) in spatial.cameras.within(view.focus, radius).into_iter().take(PER_KIND) {
                 let Some(c) = data.cameras.slot(slot) else { continue };
                 let pos = scene_of(local_of(&city, c.lon, c.lat), ICON_Y);
-                add(EntityKind::Camera, &c.id, 2, pos, None, c.name.clone());
+                add(EntityKind::Camera, &c.id, 2, pos, None, text::camera_name(&c.name, lang));
             }
         }
         if layers.facilities {
@@ -210,14 +220,14 @@ fn layout_labels(
                     continue;
                 }
                 let pos = scene_of(local_of(&city, f.lon, f.lat), ICON_Y);
-                add(EntityKind::Facility, &f.id, 3, pos, None, f.name.clone());
+                add(EntityKind::Facility, &f.id, 3, pos, None, text::facility_name(f.kind, &f.name, lang));
             }
         }
         if layers.depots {
             for (slot, _) in spatial.depots.within(view.focus, radius).into_iter().take(PER_KIND) {
                 let Some(d) = data.supply_depots.slot(slot) else { continue };
                 let pos = scene_of(local_of(&city, d.lon, d.lat), ICON_Y);
-                add(EntityKind::SupplyDepot, &d.id, 3, pos, None, d.name.clone());
+                add(EntityKind::SupplyDepot, &d.id, 3, pos, None, text::depot_name(&d.name, lang));
             }
         }
         state.items = items;
@@ -248,7 +258,7 @@ fn layout_labels(
         cands.push(Candidate { key: item.key, priority: item.priority, anchor, size: item.size });
         item_of.push(k);
     }
-    let placed = state.declutter.place(&cands, view.size.to_array());
+    let placed = state.declutter.place_avoiding(&cands, view.size.to_array(), &reserved.0);
     let labels = placed
         .into_iter()
         .map(|(i, rect)| {

@@ -36,6 +36,7 @@ use bevy::prelude::*;
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<OverlayChanges>()
+        .init_resource::<crate::context::Reserved>()
         .init_resource::<Spatial>()
         .add_systems(Update, changes::collect_changes.in_set(AppSystems::View).after(crate::context::update_view))
         .add_plugins((

@@ -14,6 +14,7 @@ use twinhall_core::rules::{Alert, Stage};
 use super::engine::{ActionKind, AlertAction};
 use super::scene::alert_rgb;
 use super::{Tactile, TactileRules};
+use crate::context::{Tone, text_on};
 
 /// Most open alerts listed (the rest are counted).
 const MAX_ROWS: usize = 40;
@@ -40,9 +41,9 @@ pub struct TactileUi<'w> {
     actions: MessageWriter<'w, AlertAction>,
 }
 
-fn colour(severity: u8) -> egui::Color32 {
-    let [r, g, b] = alert_rgb(severity);
-    egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+/// An alert's severity colour, legible as text on this theme's panels.
+fn colour(ui: &egui::Ui, severity: u8) -> egui::Color32 {
+    text_on(ui, alert_rgb(severity))
 }
 
 fn name(a: &Alert, lang: Lang) -> &str {
@@ -67,11 +68,7 @@ impl TactileUi<'_> {
             new
         ))
         .strong()
-        .color(if new > 0 {
-            egui::Color32::from_rgb(235, 120, 255)
-        } else {
-            egui::Color32::from_rgb(200, 170, 255)
-        });
+        .color(if new > 0 { Tone::Tactile.of(ui) } else { ui.visuals().text_color() });
         let mut actions = Vec::new();
         let mut muted = tactile.muted;
         egui::CollapsingHeader::new(title).id_salt("tactile_section").default_open(true).show(ui, |ui| {
@@ -99,13 +96,10 @@ impl TactileUi<'_> {
                 }
             });
             if let Some(e) = &tactile.rules_error {
-                ui.colored_label(egui::Color32::from_rgb(255, 110, 90), format!("⚠ {e}"));
+                ui.colored_label(Tone::Bad.of(ui), format!("⚠ {e}"));
             }
             if let Some(e) = &tactile.journal_error {
-                ui.colored_label(
-                    egui::Color32::from_rgb(255, 170, 60),
-                    format!("⚠ {}: {e}", lang.tr("预警未能保存", "alerts not kept")),
-                );
+                ui.colored_label(Tone::Warn.of(ui), format!("⚠ {}: {e}", lang.tr("预警未能保存", "alerts not kept")));
             }
             if open.is_empty() {
                 ui.weak(lang.tr("暂无待处理预警", "No open alerts"));
@@ -166,11 +160,11 @@ struct Row<'a> {
 fn alert_row(ui: &mut egui::Ui, lang: Lang, a: &Alert, now: i64, row: Row, actions: &mut Vec<AlertAction>) {
     let Row { reading, reporting, error } = row;
     let act = |kind| AlertAction { id: a.id, kind };
-    egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, colour(a.severity))).show(ui, |ui| {
+    egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, colour(ui, a.severity))).show(ui, |ui| {
         ui.set_min_width(ui.available_width());
         ui.horizontal_wrapped(|ui| {
             let dot = if a.active { "●" } else { "○" };
-            ui.colored_label(colour(a.severity), format!("{dot} {}", a.severity));
+            ui.colored_label(colour(ui, a.severity), format!("{dot} {}", a.severity));
             ui.label(egui::RichText::new(name(a, lang)).strong());
             ui.label(&a.subject);
             if a.count > 1 {
@@ -217,7 +211,7 @@ fn alert_row(ui: &mut egui::Ui, lang: Lang, a: &Alert, now: i64, row: Row, actio
             });
         });
         if let Some(e) = error {
-            ui.colored_label(egui::Color32::from_rgb(255, 110, 90), e);
+            ui.colored_label(Tone::Bad.of(ui), e);
         }
     });
 }

@@ -150,21 +150,6 @@ fn poll_library(time: Res<Time<Real>>, mut library: ResMut<Library>) {
     }
 }
 
-/// Before the window opens: the `--brief` theme must be a good briefing of scenes/.
-pub fn check_brief(theme: &str) -> Result<(), String> {
-    let dir = project_root().join("scenes");
-    let (good, bad) = check_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    if good.iter().any(|(_, b)| b.theme.id == theme) {
-        return Ok(());
-    }
-    let ids: Vec<&str> = good.iter().map(|(_, b)| b.theme.id.as_str()).collect();
-    let mut message = format!("--brief: no briefing `{theme}` in {}; there are: {}", dir.display(), ids.join(", "));
-    for e in bad {
-        message += &format!("\n{e}");
-    }
-    Err(message)
-}
-
 /// `twinhall check-scenes [DIR]`: every briefing of DIR (scenes/ by default) read and checked;
 /// one line per file, errors as `file:line:column: message`. Exit code 0 when all are good, 2
 /// when any is bad or the folder cannot be read.

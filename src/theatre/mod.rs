@@ -25,7 +25,7 @@ use bevy::prelude::*;
 
 pub use charts::{chart_points, chart_ui, pie_ui};
 pub use highlight::Highlights;
-pub use library::{Library, check_brief, check_scenes_cli};
+pub use library::{Library, check_scenes_cli};
 pub use panel::TheatreUi;
 pub use player::{Playback, Theatre};
 pub use tour::{Tour, sample_tour};

@@ -10,9 +10,9 @@ use twinhall_core::theatre::{Briefing, Step};
 
 use super::highlight::{self, Highlights};
 use super::library::Library;
-use super::tour::{Tour, plan_tour};
+use super::tour::{Framing, Tour, plan_tour};
 use crate::camera::Flight;
-use crate::context::{ArrowKeys, City, IncidentFilter, MapLayers, OrbitCamera, Settings, TheatreCommand};
+use crate::context::{ArrowKeys, City, FreeRegion, IncidentFilter, MapLayers, OrbitCamera, Settings, TheatreCommand};
 use crate::feed::FeedData;
 
 /// Seconds a step waits for the feed's first snapshot before it is entered without data.
@@ -73,13 +73,17 @@ impl Theatre {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Theatre>().init_resource::<Highlights>().add_systems(Startup, start_from_settings).add_systems(
-        Update,
-        (presenter_keys, apply_commands, follow_library, enter_step, autoplay, claim_arrows)
-            .chain()
-            .after(crate::context::AppSystems::Commands)
-            .before(crate::context::AppSystems::Camera),
-    );
+    app.init_resource::<Theatre>()
+        .init_resource::<FreeRegion>()
+        .init_resource::<Highlights>()
+        .add_systems(Startup, start_from_settings)
+        .add_systems(
+            Update,
+            (presenter_keys, apply_commands, follow_library, enter_step, autoplay, claim_arrows)
+                .chain()
+                .after(crate::context::AppSystems::Commands)
+                .before(crate::context::AppSystems::Camera),
+        );
 }
 
 /// While a briefing plays, the left and right arrows are the presenter's (previous, next).
@@ -262,7 +266,8 @@ fn enter_step(
     data: Res<FeedData>,
     city: Res<City>,
     mut highlights: ResMut<Highlights>,
-    cams: Query<(Entity, &OrbitCamera)>,
+    free: Res<FreeRegion>,
+    cams: Query<(Entity, &OrbitCamera, Option<&Projection>)>,
 ) {
     let now = time.elapsed_secs_f64();
     let theatre = &mut *theatre;
@@ -276,8 +281,20 @@ fn enter_step(
     highlights.accent = Some(p.briefing.theme.accent);
     p.move_s = 0.0;
     if let Some(mv) = &step.camera {
-        for (entity, orbit) in &cams {
-            let tour = plan_tour(*orbit, mv, &city, &highlights);
+        for (entity, orbit, projection) in &cams {
+            let fov_y = match projection {
+                Some(Projection::Perspective(pp)) => pp.fov,
+                _ => std::f32::consts::FRAC_PI_4,
+            };
+            let framing = free.0.map(|free| Framing { free, fov_y });
+            let (tour, fits) = plan_tour(*orbit, mv, &city, &highlights, framing);
+            if !fits {
+                warn!(
+                    "decision theatre: {} step {}: its highlights do not all fit the part of the view the cards leave free",
+                    p.briefing.theme.id,
+                    p.step + 1
+                );
+            }
             p.move_s = tour.total_s();
             commands.entity(entity).remove::<Flight>().insert(tour);
         }

@@ -319,3 +319,107 @@ fn metrics_on_a_recorded_feed_equal_the_store_they_come_from() {
     assert_eq!(live.scalar("open_incidents"), Some(open as f64));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_category_keeps_one_colour_of_its_own_in_pies_and_bars() {
+    use twinhall_core::metrics::SeriesPoint;
+    use twinhall_core::theatre::ChartKind;
+
+    use super::charts::{chart_points, colour_of};
+    // Severities 1 to 4, the pie sorting them largest first (4 and 3 were one red).
+    let all: Vec<SeriesPoint> = (1..=4)
+        .map(|s: u8| SeriesPoint {
+            key: s.to_string(),
+            label_zh: format!("{s} 级"),
+            label_en: format!("level {s}"),
+            value: f64::from(s),
+        })
+        .collect();
+    let pie = chart_points(&all, ChartKind::Pie, 8);
+    assert_eq!(pie[0].key, "4");
+    let bars = chart_points(&all, ChartKind::Bar, 12);
+    let colour = |points: &[SeriesPoint], key: &str| {
+        colour_of(&all, points.iter().find(|p| p.key == key).expect("the key is charted"))
+    };
+    for key in ["1", "2", "3", "4"] {
+        assert_eq!(colour(&pie, key), colour(&bars, key), "{key} keeps its colour");
+    }
+    let colours: std::collections::HashSet<_> = pie.iter().map(|p| colour_of(&all, p)).collect();
+    assert_eq!(colours.len(), 4, "four severities, four colours");
+}
+
+/// Every step of every shipped briefing, at every wall preset and at 1280x720, 1920x1080 and
+/// 7680x2160 (the wall's view in points: its height's scale times the preset's text scale, inside
+/// the safe margin), laid out by the one layout on the simulated city: no two cards overlap, and
+/// every highlighted subject, framed by the step's camera, lies in the region no card covers.
+#[test]
+fn every_step_of_every_briefing_shows_its_subject_where_no_card_covers_it() {
+    use twinhall_core::layout::{self, Rect, StepCards};
+    use twinhall_core::theatre::Target;
+
+    let app = crate::test_support::city_app();
+    let (data, city) = (app.world().resource::<FeedData>(), app.world().resource::<City>());
+    let dir = crate::paths::project_root().join("scenes");
+    let files = twinhall_core::theatre::scene_files(&dir).expect("scenes/");
+    assert!(files.len() >= 6, "{}: {files:?}", dir.display());
+    let fov_y = std::f32::consts::FRAC_PI_4;
+    let (mut framed, mut problems) = (0, Vec::new());
+    for file in files {
+        let src = std::fs::read_to_string(&file).expect("read");
+        let briefing = twinhall_core::theatre::parse(&src, &file).expect("a good briefing");
+        for (i, step) in briefing.steps.iter().enumerate() {
+            let highlights = super::highlight::resolve(&step.highlight, data, city);
+            let cards = StepCards { charts: step.charts.len(), expert: step.expert.is_some() };
+            for preset in twinhall_core::wall::PRESETS {
+                for px in [[1280.0f32, 720.0], [1920.0, 1080.0], [7680.0, 2160.0]] {
+                    let what = format!("{} step {} at {} {}x{}", briefing.theme.id, i + 1, preset.id, px[0], px[1]);
+                    let zoom = crate::context::ui_scale_for_height(px[1]) * preset.text_scale;
+                    let m = preset.safe_margin_px as f32 / zoom;
+                    let view = Rect::new(m, m, px[0] / zoom - m, px[1] / zoom - m);
+                    let l = layout::theatre(view, preset.text_scale, cards);
+                    if let Some((a, b)) = l.overlap() {
+                        problems.push(format!("{what}: {a} overlaps {b}"));
+                    }
+                    let Some(mv) = &step.camera else { continue };
+                    if highlights.is_empty() || !mv.shots().iter().any(|s| matches!(s.at, Target::Highlight)) {
+                        continue;
+                    }
+                    let x = |p: f32| p * zoom / px[0] * 2.0 - 1.0;
+                    let y = |p: f32| 1.0 - p * zoom / px[1] * 2.0;
+                    let f = l.free;
+                    let ndc = [x(f.min[0]), y(f.max[1]), x(f.max[0]), y(f.min[1])];
+                    let framing = super::tour::Framing {
+                        free: crate::context::FreeNdc {
+                            ndc,
+                            aspect: px[0] / px[1],
+                            area: [f.min[0], f.min[1], f.max[0], f.max[1]],
+                        },
+                        fov_y,
+                    };
+                    for shot in mv.shots().iter().filter(|s| matches!(s.at, Target::Highlight)) {
+                        let shown = super::tour::resolve_shot(shot, city, &highlights, Some(framing));
+                        framed += 1;
+                        if !shown.fits {
+                            problems.push(format!("{what}: its subject does not fit the free region"));
+                        }
+                        for s in &highlights.spots {
+                            let p = Vec3::new(s.local[0] as f32, 0.0, -s.local[1] as f32);
+                            let q = crate::context::project(&shown.orbit, fov_y, framing.free.aspect, p);
+                            let inside =
+                                q.is_some_and(|q| q.x >= ndc[0] && q.x <= ndc[2] && q.y >= ndc[1] && q.y <= ndc[3]);
+                            if !inside {
+                                problems.push(format!(
+                                    "{what}: a highlight at {:?} shows at {q:?}, not in {ndc:?}",
+                                    s.local
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(framed > 0, "no step frames its highlights: the test would prove nothing");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    println!("{framed} shots framed in the free region, no card overlapping another");
+}

@@ -9,7 +9,7 @@ use twinhall_core::theatre::{CameraMove, Easing, Shot, Target};
 
 use super::highlight::Highlights;
 use crate::context::local_of;
-use crate::context::{City, OrbitCamera, fit_distance_m};
+use crate::context::{City, Framed, FreeNdc, OrbitCamera, fit_distance_m, frame_in};
 
 /// A camera move in progress.
 #[derive(Component, Clone, Debug, PartialEq)]
@@ -108,8 +108,29 @@ pub fn ease_function(e: Easing) -> EaseFunction {
     }
 }
 
-/// The orbit state a shot asks for in this city, with these highlights.
-pub fn resolve_shot(shot: &Shot, city: &City, highlights: &Highlights) -> OrbitCamera {
+/// Where a tour frames a step's subject: the free region of the view and the camera's vertical
+/// field of view.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Framing {
+    pub free: FreeNdc,
+    pub fov_y: f32,
+}
+
+/// The highlights' points on the ground, scene coordinates.
+fn subject_points(highlights: &Highlights) -> Vec<Vec3> {
+    let ground = |p: [f64; 2]| Vec3::new(p[0] as f32, 0.0, -p[1] as f32);
+    highlights
+        .spots
+        .iter()
+        .map(|s| ground(s.local))
+        .chain(highlights.areas.iter().flat_map(|a| a.ring.iter().map(|p| ground(*p))))
+        .collect()
+}
+
+/// The orbit state a shot asks for in this city, with these highlights. With a `framing`, a shot
+/// at the highlights puts them inside the view's free region (not merely at the centre, where
+/// cards may cover them); `fits` is false when they cannot all be shown there.
+pub fn resolve_shot(shot: &Shot, city: &City, highlights: &Highlights, framing: Option<Framing>) -> Framed {
     let bounds = city.model.bounds();
     let (centre, fit) = match &shot.at {
         Target::City => (bounds.center(), fit_distance_m(bounds.size())),
@@ -133,14 +154,35 @@ pub fn resolve_shot(shot: &Shot, city: &City, highlights: &Highlights) -> OrbitC
         heading: shot.heading_deg.to_radians().rem_euclid(std::f32::consts::TAU),
     };
     o.clamp();
-    o
+    match (framing, &shot.at) {
+        (Some(f), Target::Highlight) if !highlights.is_empty() => {
+            frame_in(o, &subject_points(highlights), f.fov_y, f.free.aspect, f.free.ndc)
+        }
+        _ => Framed { orbit: o, fits: true },
+    }
 }
 
 /// The tour of a camera move, from where the camera is now.
-pub fn plan_tour(from: OrbitCamera, mv: &CameraMove, city: &City, highlights: &Highlights) -> Tour {
-    let keys =
-        mv.shots().iter().map(|s| (resolve_shot(s, city, highlights), s.seconds, ease_function(s.easing))).collect();
-    Tour { from, keys, elapsed_s: 0.0 }
+/// The tour of a camera move, from where the camera is now; and whether every shot at the
+/// highlights could show them all in the free region.
+pub fn plan_tour(
+    from: OrbitCamera,
+    mv: &CameraMove,
+    city: &City,
+    highlights: &Highlights,
+    framing: Option<Framing>,
+) -> (Tour, bool) {
+    let mut fits = true;
+    let keys = mv
+        .shots()
+        .iter()
+        .map(|s| {
+            let f = resolve_shot(s, city, highlights, framing);
+            fits &= f.fits;
+            (f.orbit, s.seconds, ease_function(s.easing))
+        })
+        .collect();
+    (Tour { from, keys, elapsed_s: 0.0 }, fits)
 }
 
 fn advance_tours(

@@ -1,5 +1,5 @@
-//! Installs the bundled CJK font (WenQuanYi Micro Hei, Apache-2.0) into egui, sets the night
-//! visuals, and scales the interface with the window so it stays legible on a video wall.
+//! Installs the bundled CJK font (WenQuanYi Micro Hei, Apache-2.0) into egui and scales the
+//! interface with the window so it stays legible on a video wall.
 
 use crate::context::ui_scale_for_height;
 use bevy::prelude::*;
@@ -47,14 +47,9 @@ fn install_map_fonts(mut map: crate::context::MapUi, mut done: Local<bool>) -> R
     Ok(())
 }
 
-/// The CJK font and the night visuals.
+/// The CJK font (the visuals follow the map's style: `ui::theme`).
 fn setup(ctx: &egui::Context) {
     ctx.set_fonts(font_definitions());
-    let mut visuals = egui::Visuals::dark();
-    visuals.panel_fill = egui::Color32::from_rgba_unmultiplied(6, 14, 30, 235);
-    visuals.window_fill = egui::Color32::from_rgb(8, 18, 38);
-    visuals.selection.bg_fill = egui::Color32::from_rgb(20, 90, 160);
-    ctx.set_visuals(visuals);
 }
 
 fn scale_with_window(

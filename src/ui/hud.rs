@@ -36,12 +36,15 @@ fn format_length(m: f64, lang: Lang) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_hud(
     mut map: crate::context::MapUi,
     settings: Res<Settings>,
+    wall: Option<Res<crate::context::Wall>>,
+    tile: Option<Res<crate::context::TileView>>,
     mut cams: Query<(&mut OrbitCamera, &Projection, &Camera)>,
-    cursor: Res<GroundCursor>,
     view_rect: Res<crate::context::ViewRect>,
+    console_free: Res<crate::context::ConsoleFree>,
     overlay: Res<crate::context::OverlayView>,
 ) -> Result {
     let lang = settings.lang();
@@ -54,31 +57,29 @@ fn draw_hud(
         return Ok(());
     };
     let view_h = if overlay.size.y > 0.0 { overlay.size.y } else { viewport.y };
-    // A wall keeps its HUD inside the safe-area margin; one window uses all of it.
+    // The HUD's place is the one layout's (twinhall_core::layout): the foot of the right column,
+    // under a briefing's charts, in the same view the theatre lays its cards out in.
     let on_wall = map.on_wall();
-    let area = if on_wall { view_rect.0 } else { ctx.content_rect() };
+    let area = crate::context::layout_area(ctx.viewport_rect(), &view_rect, &console_free, on_wall, tile.is_some());
+    if !area.is_positive() {
+        return Ok(());
+    }
     let zoom = ctx.zoom_factor();
+    let preset = wall.map_or(1.0, |w| w.preset.text_scale);
+    let layout = twinhall_core::layout::theatre(layout_rect(area), preset, twinhall_core::layout::NO_CARDS);
+    let (hud, k) = (egui_rect(layout.hud), layout.hud_scale);
 
-    // Compass, top right of the view.
-    // A wall keeps its right column for the theatre's charts: the compass goes bottom right,
-    // beside the scale bar (which is at most about 200 points long).
-    let compass_at = if on_wall {
-        egui::pos2(area.right() - 300.0, area.bottom() - 84.0)
-    } else {
-        egui::pos2(area.right() - 86.0, area.top() + 12.0)
-    };
-    if compass(&ctx, "compass", compass_at, orbit.heading, lang) && orbit.heading != 0.0 {
+    // Compass at the HUD's left, scale bar at its right.
+    let compass_at = egui::pos2(hud.left(), hud.bottom() - 72.0 * k);
+    if compass(&ctx, "compass", compass_at, orbit.heading, lang, k) && orbit.heading != 0.0 {
         orbit.heading = 0.0;
     }
-
-    // Scale bar at the focus distance, bottom right.
     let m_per_px = metres_per_point(&orbit, projection, view_h / zoom);
-    scale_bar(&ctx, "scale_bar", egui::pos2(area.right() - 24.0, area.bottom() - 58.0), m_per_px, lang);
+    let longest = (hud.width() - 96.0 * k).max(40.0);
+    let at = egui::pos2(hud.right() - 8.0 * k, hud.bottom() - 38.0 * k);
+    scale_bar(&ctx, "scale_bar", at, m_per_px, lang, k, longest);
 
-    // Cursor lon/lat, bottom right above the scale bar (a wall has no cursor: the console shows it).
-    if let Some(ll) = cursor.lonlat.filter(|_| !on_wall) {
-        cursor_readout(&ctx, egui::pos2(area.right() - 290.0, area.bottom() - 84.0), ll, lang);
-    }
+    // The cursor's lon/lat is in the status bar on one window (a wall has no cursor).
     Ok(())
 }
 
@@ -91,18 +92,28 @@ fn metres_per_point(orbit: &OrbitCamera, projection: &Projection, view_h_pt: f32
     2.0 * f64::from(orbit.distance_m) * f64::from((fov * 0.5).tan()) / f64::from(view_h_pt.max(1.0))
 }
 
-/// A compass that turns with the camera's heading, its top left at `at`; true when clicked.
-fn compass(ctx: &egui::Context, id: &str, at: egui::Pos2, heading: f32, lang: Lang) -> bool {
+/// The layout's rectangle of an egui one, and back.
+fn layout_rect(r: egui::Rect) -> twinhall_core::layout::Rect {
+    twinhall_core::layout::Rect::new(r.min.x, r.min.y, r.max.x, r.max.y)
+}
+
+fn egui_rect(r: twinhall_core::layout::Rect) -> egui::Rect {
+    egui::Rect::from_min_max(egui::pos2(r.min[0], r.min[1]), egui::pos2(r.max[0], r.max[1]))
+}
+
+/// A compass `72 × k` points wide that turns with the camera's heading, its top left at `at`;
+/// true when clicked.
+fn compass(ctx: &egui::Context, id: &str, at: egui::Pos2, heading: f32, lang: Lang, k: f32) -> bool {
     egui::Area::new(egui::Id::new(id))
         .fixed_pos(at)
         .constrain(false)
         .show(ctx, |ui| {
-            let (rect, response) = ui.allocate_exact_size(egui::vec2(72.0, 72.0), egui::Sense::click());
+            let (rect, response) = ui.allocate_exact_size(egui::vec2(72.0, 72.0) * k, egui::Sense::click());
             let painter = ui.painter();
             let c = rect.center();
             painter.circle(
                 c,
-                34.0,
+                34.0 * k,
                 egui::Color32::from_rgba_unmultiplied(6, 18, 40, 220),
                 egui::Stroke::new(1.5, egui::Color32::from_rgb(70, 150, 220)),
             );
@@ -111,10 +122,10 @@ fn compass(ctx: &egui::Context, id: &str, at: egui::Pos2, heading: f32, lang: La
                 let (s, co) = (-heading).sin_cos();
                 egui::vec2(v.x * co - v.y * s, v.x * s + v.y * co)
             };
-            let tip = c + rot(egui::vec2(0.0, -26.0));
-            let left = c + rot(egui::vec2(-7.0, 0.0));
-            let right = c + rot(egui::vec2(7.0, 0.0));
-            let tail = c + rot(egui::vec2(0.0, 26.0));
+            let tip = c + rot(egui::vec2(0.0, -26.0) * k);
+            let left = c + rot(egui::vec2(-7.0, 0.0) * k);
+            let right = c + rot(egui::vec2(7.0, 0.0) * k);
+            let tail = c + rot(egui::vec2(0.0, 26.0) * k);
             painter.add(egui::Shape::convex_polygon(
                 vec![tip, right, left],
                 egui::Color32::from_rgb(255, 80, 70),
@@ -125,12 +136,12 @@ fn compass(ctx: &egui::Context, id: &str, at: egui::Pos2, heading: f32, lang: La
                 egui::Color32::from_rgb(200, 210, 225),
                 egui::Stroke::NONE,
             ));
-            let n = c + rot(egui::vec2(0.0, -30.0));
+            let n = c + rot(egui::vec2(0.0, -30.0) * k);
             painter.text(
                 n,
                 egui::Align2::CENTER_CENTER,
                 lang.tr("北", "N"),
-                egui::FontId::proportional(13.0),
+                egui::FontId::proportional(13.0 * k),
                 egui::Color32::WHITE,
             );
             response.on_hover_text(lang.tr("点击朝北", "Click to face north")).clicked()
@@ -138,14 +149,15 @@ fn compass(ctx: &egui::Context, id: &str, at: egui::Pos2, heading: f32, lang: La
         .inner
 }
 
-/// A scale bar of a nice length about 160 points long, its right end at `right_top`'s x.
-fn scale_bar(ctx: &egui::Context, id: &str, right_top: egui::Pos2, m_per_px: f64, lang: Lang) {
-    let len_m = nice_length_m(m_per_px * 160.0);
+/// A scale bar of a nice length at most `longest` points long (about 160 at scale 1), its right
+/// end at `right_top`'s x, `34 × k` points high.
+fn scale_bar(ctx: &egui::Context, id: &str, right_top: egui::Pos2, m_per_px: f64, lang: Lang, k: f32, longest: f32) {
+    let len_m = nice_length_m(m_per_px * f64::from((160.0 * k).min(longest)));
     let len_px = (len_m / m_per_px) as f32;
     egui::Area::new(egui::Id::new(id)).constrain(false).fixed_pos(egui::pos2(right_top.x - len_px, right_top.y)).show(
         ctx,
         |ui| {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(len_px + 8.0, 34.0), egui::Sense::hover());
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(len_px + 8.0, 34.0 * k), egui::Sense::hover());
             let painter = ui.painter();
             // A dark plate under the bar and its figure: white on the day style's light ground
             // could not be read.
@@ -154,17 +166,17 @@ fn scale_bar(ctx: &egui::Context, id: &str, right_top: egui::Pos2, m_per_px: f64
                 4.0,
                 egui::Color32::from_rgba_unmultiplied(4, 10, 24, 190),
             );
-            let y = rect.bottom() - 6.0;
+            let y = rect.bottom() - 6.0 * k;
             let (x0, x1) = (rect.left() + 4.0, rect.left() + 4.0 + len_px);
             let stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);
             painter.line_segment([egui::pos2(x0, y), egui::pos2(x1, y)], stroke);
-            painter.line_segment([egui::pos2(x0, y - 6.0), egui::pos2(x0, y)], stroke);
-            painter.line_segment([egui::pos2(x1, y - 6.0), egui::pos2(x1, y)], stroke);
+            painter.line_segment([egui::pos2(x0, y - 6.0 * k), egui::pos2(x0, y)], stroke);
+            painter.line_segment([egui::pos2(x1, y - 6.0 * k), egui::pos2(x1, y)], stroke);
             painter.text(
-                egui::pos2((x0 + x1) * 0.5, y - 10.0),
+                egui::pos2((x0 + x1) * 0.5, y - 10.0 * k),
                 egui::Align2::CENTER_BOTTOM,
                 format_length(len_m, lang),
-                egui::FontId::proportional(13.0),
+                egui::FontId::proportional(13.0 * k),
                 egui::Color32::WHITE,
             );
         },
@@ -195,15 +207,21 @@ fn console_hud(
     let ctx = contexts.ctx_mut()?.clone();
     let area = console.0.intersect(ctx.content_rect());
     if let (Ok(mut orbit), Ok((projection, camera))) = (orbits.single_mut(), mirror.single()) {
-        if compass(&ctx, "console_compass", egui::pos2(area.right() - 86.0, area.top() + 12.0), orbit.heading, lang)
-            && orbit.heading != 0.0
+        if compass(
+            &ctx,
+            "console_compass",
+            egui::pos2(area.right() - 86.0, area.top() + 12.0),
+            orbit.heading,
+            lang,
+            1.0,
+        ) && orbit.heading != 0.0
         {
             orbit.heading = 0.0;
         }
         if let Some(viewport) = camera.logical_viewport_size() {
             let m_per_px = metres_per_point(&orbit, projection, viewport.y / ctx.zoom_factor());
             let at = egui::pos2(area.right() - 24.0, area.bottom() - 58.0);
-            scale_bar(&ctx, "console_scale_bar", at, m_per_px, lang);
+            scale_bar(&ctx, "console_scale_bar", at, m_per_px, lang, 1.0, 160.0);
         }
     }
     if let Some(ll) = cursor.lonlat {

@@ -1,8 +1,10 @@
-//! The egui interface: fonts and scale for the wall, the side panel and the status bar.
+//! The egui interface: fonts and scale for the wall, the panels' theme (night or day, following
+//! the map's style), the side panel and the status bar.
 
 pub mod fonts;
 mod hud;
 pub mod panel;
+pub mod theme;
 
 pub use panel::{FrameRate, side_panel_ui, status_bar_ui};
 
@@ -12,7 +14,7 @@ use bevy_egui::EguiPrimaryContextPass;
 use crate::context::{MapPass, PanelSystems, WallCamera};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((fonts::plugin, panel::plugin, hud::plugin))
+    app.add_plugins((fonts::plugin, theme::plugin, panel::plugin, hud::plugin))
         .add_systems(EguiPrimaryContextPass, run_map_pass.after(PanelSystems));
 }
 

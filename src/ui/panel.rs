@@ -7,7 +7,7 @@ use twinhall_core::config::{Bookmark, ColorBy, Lang, StyleMode};
 use twinhall_core::model::PoiKind;
 
 use crate::city::{CityMeshStats, MapStyle};
-use crate::context::{City, ConsoleRect, LayerVisibility, OrbitCamera, PanelSystems, Settings, ViewRect};
+use crate::context::{City, ConsoleRect, LayerVisibility, OrbitCamera, PanelSystems, Settings, Tone, ViewRect};
 use crate::feed::FeedStatus;
 
 /// Smoothed frame rate for the status bar.
@@ -95,7 +95,7 @@ pub fn side_panel_ui(
         egui::RichText::new(lang.tr("市域社会治理现代化指挥中心", "City Governance Command Centre"))
             .size(20.0)
             .strong()
-            .color(egui::Color32::from_rgb(120, 210, 255)),
+            .color(Tone::Accent.of(ui)),
     );
     ui.label(egui::RichText::new(lang.tr("数字孪生 · 城市总览", "Digital twin · City overview")).size(14.0));
     ui.separator();
@@ -177,19 +177,20 @@ pub struct StatusView {
     pub tiles: Option<(usize, usize)>,
     /// The base map's tile worker has stopped: no more tiles will load.
     pub tiles_stopped: bool,
+    /// The ground under the pointer (the map keeps its corners for the HUD and the cards).
+    pub cursor: Option<twinhall_core::LonLat>,
 }
 
 pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
     ui.horizontal(|ui| {
-        let colour =
-            if s.feed_ok { egui::Color32::from_rgb(80, 220, 120) } else { egui::Color32::from_rgb(255, 170, 60) };
+        let colour = if s.feed_ok { Tone::Good.of(ui) } else { Tone::Warn.of(ui) };
         ui.label(egui::RichText::new("●").color(colour));
-        ui.label(format!("{}：{}", lang.tr("数据源", "Feed"), s.feed));
+        ui.label(format!("{}{}", lang.tr("数据源：", "Feed: "), s.feed));
         if !s.feed_counts.is_empty() {
             ui.label(&s.feed_counts);
         }
         ui.separator();
-        ui.label(format!("{}：{}", lang.tr("城市", "City"), s.city));
+        ui.label(format!("{}{}", lang.tr("城市：", "City: "), s.city));
         ui.separator();
         ui.label(format!("{} {}", lang.tr("网格批次", "Mesh batches"), s.mesh_entities));
         ui.separator();
@@ -197,19 +198,24 @@ pub fn status_bar_ui(ui: &mut egui::Ui, lang: Lang, s: &StatusView) {
             ui.label(format!("{} {loaded}", lang.tr("底图瓦片", "Tiles")));
             if failed > 0 {
                 ui.label(
-                    egui::RichText::new(format!("{} {failed}", lang.tr("失败", "failed")))
-                        .color(egui::Color32::from_rgb(255, 170, 60)),
+                    egui::RichText::new(format!("{} {failed}", lang.tr("失败", "failed"))).color(Tone::Warn.of(ui)),
                 );
             }
             if s.tiles_stopped {
                 ui.label(
-                    egui::RichText::new(lang.tr("底图加载已停止", "tile loading stopped"))
-                        .color(egui::Color32::from_rgb(255, 170, 60)),
+                    egui::RichText::new(lang.tr("底图加载已停止", "tile loading stopped")).color(Tone::Warn.of(ui)),
                 );
             }
             ui.separator();
         }
         ui.label(format!("{:.0} FPS", s.fps));
+        if let Some(ll) = s.cursor {
+            ui.separator();
+            ui.label(
+                egui::RichText::new(format!("{}{:.6}, {:.6}", lang.tr("经纬度 ", "Lon/lat "), ll.lon, ll.lat))
+                    .monospace(),
+            );
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.label(
                 egui::RichText::new(
@@ -259,7 +265,12 @@ fn draw_panels(
     mut cams: Query<(&mut OrbitCamera, &crate::context::HomeView)>,
     mut summary: Local<Option<CitySummary>>,
     mut fly: MessageWriter<crate::context::FlyTo>,
-    (mut view_rect, mut console_rect, wall): (ResMut<ViewRect>, ResMut<ConsoleRect>, Option<Res<crate::context::Wall>>),
+    (mut view_rect, mut console_rect, wall, cursor): (
+        ResMut<ViewRect>,
+        ResMut<ConsoleRect>,
+        Option<Res<crate::context::Wall>>,
+        Res<crate::camera::GroundCursor>,
+    ),
     mut hub: crate::hub::HubUi,
     (mut tactile, mut defence, mut theatre, mut heartbeat): (
         crate::tactile::TactileUi,
@@ -301,6 +312,7 @@ fn draw_panels(
         fps: rate.fps,
         tiles: basemap.as_ref().map(|b| (b.stats.loaded, b.stats.failed)),
         tiles_stopped: basemap.as_ref().is_some_and(|b| b.stats.worker_gone),
+        cursor: cursor.lonlat,
     };
     egui::Panel::bottom("status_bar").show(&mut root, |ui| status_bar_ui(ui, lang, &status));
     let mut controls = PanelControls { layers: layers.clone(), style: *style, reset_view: false, fly_to: None };

@@ -396,4 +396,63 @@ mod tests {
         assert!(html.contains("<svg"), "trend chart inline");
         assert_eq!(step_label("reported_accepted", Lang::Zh), "上报→受理");
     }
+
+    /// The cells of the row labelled `label` in the table `id`: the label, 在办, 超期, 已办结,
+    /// the six steps (上报→受理 at 4 … 审核→归档 at 9) and the share closed first time.
+    fn row_cells(html: &str, id: &str, label: &str) -> Vec<String> {
+        let table = section(html, id);
+        let start = table.find(&format!("<tr><td>{label}</td>")).expect("the row");
+        let row = &table[start..];
+        let row = &row[..row.find("</tr>").expect("the row's end")];
+        row.split("<td>").skip(1).map(|c| c.trim_end_matches("</td>").to_owned()).collect()
+    }
+
+    /// 分拨→处置 was always `—` and 受理→分拨 equal to 处置→反馈 in every row: the cases the
+    /// grid's staff took on skip 分拨, and their 受理→处置 time was shown as 受理→分拨.
+    #[test]
+    fn the_stage_columns_count_only_the_cases_that_went_through_them() {
+        use crate::protocol::{DispatchRequest, IncidentStatus, OrderState};
+        let model = crate::generate::generate_city(300, 3, crate::LonLat::new(114.06, 22.54));
+        let mut sim = Simulation::new(&model, SimConfig { incidents: 120, ..SimConfig::default() });
+        sim.step(1000);
+        let total = |sim: &Simulation| {
+            let snapshot = sim.snapshot();
+            let now = snapshot.generated_at;
+            let mut store = FeedStore::default();
+            store.apply_snapshot(snapshot);
+            let metrics = Metrics::compute(&store, now, &EfficiencyLimits::default());
+            let input = BriefInput { city: "t", lang: Lang::Zh, now, trend: &[], png: None };
+            row_cells(&brief_html(&store, &metrics, &input), "by-district", "全部")
+        };
+        // Nobody dispatched yet: no case went through 分拨, though seeded ones were handled.
+        let before = total(&sim);
+        assert_eq!(before.len(), 11, "{before:?}");
+        assert_eq!((before[5].as_str(), before[6].as_str()), ("—", "—"), "受理→分拨, 分拨→处置: {before:?}");
+        assert_ne!(before[7], "—", "处置→反馈: {before:?}");
+
+        // One accepted case dispatched: once its unit is there, both steps have a figure.
+        let case = sim
+            .snapshot()
+            .entities
+            .incidents
+            .into_iter()
+            .find(|i| i.status == IncidentStatus::Accepted)
+            .expect("an accepted case");
+        let unit = sim.rank_units(crate::LonLat::new(case.lon, case.lat))[0].0.clone();
+        let req = DispatchRequest { incident_id: case.id.clone(), unit_ids: vec![unit], note: String::new() };
+        let order = sim.dispatch(&req).expect("dispatch");
+        let mut arrived = false;
+        for _ in 0..1200 {
+            sim.step(1000);
+            if sim.order(&order.order_id).map(|o| o.state) == Some(OrderState::Arrived) {
+                arrived = true;
+                break;
+            }
+        }
+        assert!(arrived, "the unit never arrived");
+        sim.step(1000);
+        let after = total(&sim);
+        assert_ne!(after[5], "—", "受理→分拨: {after:?}");
+        assert_ne!(after[6], "—", "分拨→处置: {after:?}");
+    }
 }

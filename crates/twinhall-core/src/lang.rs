@@ -41,4 +41,54 @@ impl Lang {
             Self::En => format!("{} ago", self.span(seconds)),
         }
     }
+
+    /// A label and what it labels, with the language's colon: "推荐预案：消防救援" /
+    /// "Plan: fire response". English text never carries the full-width "：".
+    pub fn labelled(self, label: &str, value: impl std::fmt::Display) -> String {
+        match self {
+            Self::Zh => format!("{label}：{value}"),
+            Self::En => format!("{label}: {value}"),
+        }
+    }
+
+    /// A note in brackets after the words it explains, with the space English puts before it:
+    /// "（最近 157 m）" / " (nearest 157 m)".
+    pub fn bracket(self, note: impl std::fmt::Display) -> String {
+        match self {
+            Self::Zh => format!("（{note}）"),
+            Self::En => format!(" ({note})"),
+        }
+    }
+
+    /// What goes between clauses or the items of a running list: "，" / ", ".
+    pub fn comma(self) -> &'static str {
+        self.tr("，", ", ")
+    }
+
+    /// What goes between names in a list: "、" / ", ".
+    pub fn list_sep(self) -> &'static str {
+        self.tr("、", ", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_punctuation_is_half_width() {
+        let en = [
+            Lang::En.labelled("Plan", "fire"),
+            format!("hydrants{}", Lang::En.bracket("nearest 157 m")),
+            ["a", "b"].join(Lang::En.comma()),
+            ["a", "b"].join(Lang::En.list_sep()),
+        ];
+        assert_eq!(en[0], "Plan: fire");
+        assert_eq!(en[1], "hydrants (nearest 157 m)");
+        for s in &en {
+            assert!(!s.chars().any(|c| "：（），；。、".contains(c)), "{s}");
+        }
+        assert_eq!(Lang::Zh.labelled("推荐预案", "消防"), "推荐预案：消防");
+        assert_eq!(format!("消火栓{}", Lang::Zh.bracket("最近 157 m")), "消火栓（最近 157 m）");
+    }
 }

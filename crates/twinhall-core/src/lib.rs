@@ -16,6 +16,10 @@
 //!   hub's efficiency supervision (效能监管);
 //! - `brief`: the index briefing (指数简报) as one HTML file;
 //! - `theatre/`: the decision theatre's briefing files (RON in scenes/), parsed and checked;
+//! - `layout`: the one layout of what is drawn over the map on the wall (cards, HUD, the free
+//!   region a step's subject is framed in);
+//! - `graphics/`: what the cards draw with (Chinese line breaking, chart axes and labels, the
+//!   category palette);
 //! - `config/`: the app's configuration, one file per section;
 //! - `lang`, `layers`: the wall's language and its map layers, leaves that words and switches
 //!   everywhere use;
@@ -33,10 +37,12 @@ pub mod city;
 pub mod config;
 pub mod feed;
 pub mod geo;
+pub mod graphics;
 pub mod heartbeat;
 pub mod hub;
 pub mod lang;
 pub mod layers;
+pub mod layout;
 pub mod metrics;
 pub mod overlay;
 pub mod redact;

@@ -3,38 +3,104 @@
 
 use bevy_egui::egui;
 use twinhall_core::config::Lang;
+use twinhall_core::hub::surroundings::{CameraSight, DepotNear, FacilityNear, SensorNear, SupplyTotal};
 use twinhall_core::protocol::FacilityKind;
 
 use super::super::HubState;
 use super::focused::Focused;
 use super::{clock, eta};
+use crate::context::Tone;
 use crate::overlays::text;
+
+/// A camera near the incident: "视频监控 0012 · 85 m" (and "· 离线" / "· offline").
+pub(super) fn camera_line(c: &CameraSight, lang: Lang) -> String {
+    let name = text::camera_name(&c.name, lang);
+    let offline = if c.online { String::new() } else { format!(" · {}", lang.tr("离线", "offline")) };
+    format!("{name} · {:.0} m{offline}", c.distance_m)
+}
+
+/// The hydrants within the radius: "消火栓 12 个（最近 157 m）" / "12 hydrants (nearest 157 m)".
+pub(super) fn hydrant_line(count: usize, nearest_m: f64, lang: Lang) -> String {
+    let nearest = lang.bracket(format!("{} {} m", lang.tr("最近", "nearest"), text::whole(nearest_m)));
+    match lang {
+        Lang::Zh => format!("{} {count} 个{nearest}", text::facility(FacilityKind::Hydrant, lang)),
+        Lang::En if count == 1 => format!("1 hydrant{nearest}"),
+        Lang::En => format!("{count} hydrants{nearest}"),
+    }
+}
+
+/// A facility with its distance and drive time, its kind said once: "学校 262 · 300 m · 车程 1:05".
+pub(super) fn facility_line(f: &FacilityNear, lang: Lang) -> String {
+    format!(
+        "{} · {:.0} m · {} {}",
+        text::facility_label(f.kind, &f.name, lang),
+        f.distance_m,
+        lang.tr("车程", "drive"),
+        eta(f.travel_s)
+    )
+}
+
+/// A depot with what it holds: "📦 应急物资储备点 01 · 420 m · 帐篷 200顶，沙袋 5000袋".
+pub(super) fn depot_line(d: &DepotNear, lang: Lang) -> String {
+    let inv: Vec<String> =
+        d.inventory.iter().map(|l| format!("{} {}{}", l.item, text::whole(l.quantity), l.unit)).collect();
+    format!("📦 {} · {:.0} m · {}", text::depot_name(&d.name, lang), d.distance_m, inv.join(lang.comma()))
+}
+
+/// What the depots within the radius hold together.
+pub(super) fn supplies_line(totals: &[SupplyTotal], lang: Lang) -> String {
+    let tot: Vec<String> = totals.iter().map(|t| format!("{} {}{}", t.item, text::whole(t.quantity), t.unit)).collect();
+    lang.labelled(lang.tr("半径内物资合计", "Supplies in radius"), tot.join(lang.comma()))
+}
+
+/// The people within the radius: "估算人口 1200（按面积占比，涉及 3 个网格）" /
+/// "Population 1200 (area-weighted over 3 grids)".
+pub(super) fn population_line(population: f64, areas: usize, lang: Lang) -> String {
+    let how = match lang {
+        Lang::Zh => format!("按面积占比，涉及 {areas} 个网格"),
+        Lang::En if areas == 1 => "area-weighted over 1 grid".to_owned(),
+        Lang::En => format!("area-weighted over {areas} grids"),
+    };
+    format!("{} {}{}", lang.tr("估算人口", "Population"), text::whole(population), lang.bracket(how))
+}
+
+/// A sensor with its reading: "水位 073 · 1.5/2.5 m · 120 m" (and "· 过期" / "· stale").
+pub(super) fn sensor_line(x: &SensorNear, lang: Lang) -> String {
+    format!(
+        "{} · {:.1}/{:.1} {} · {:.0} m{}",
+        text::sensor_label(&x.kind, &x.name, lang),
+        x.reading,
+        x.threshold,
+        x.unit,
+        x.distance_m,
+        if x.stale { format!(" · {}", lang.tr("过期", "stale")) } else { String::new() }
+    )
+}
 
 /// What lies within the radius.
 pub(super) fn surroundings(ui: &mut egui::Ui, f: &Focused, state: &mut HubState, select_camera: &mut Option<String>) {
     let Focused { lang, analysis, .. } = *f;
     let s = &analysis.surroundings;
     egui::CollapsingHeader::new(format!(
-        "{} {:.0} m · {} {} · {} {:.0}",
+        "{} {:.0} m · {} {} · {} {}",
         lang.tr("周边", "Within"),
         analysis.radius_m,
         lang.tr("可见视频", "cameras"),
         s.cameras_visible.len(),
         lang.tr("人口", "people"),
-        s.population
+        text::whole(s.population)
     ))
     .id_salt("hub_around")
     .default_open(true)
     .show(ui, |ui| {
         for c in &s.cameras_visible {
-            let line =
-                format!("📹 {} · {:.0} m{}", c.name, c.distance_m, if c.online { "" } else { " · 离线/offline" });
+            let line = format!("📹 {}", camera_line(c, lang));
             let r = ui.selectable_label(
                 false,
                 egui::RichText::new(line).color(if c.online {
-                    egui::Color32::from_rgb(130, 240, 150)
+                    Tone::Good.of(ui)
                 } else {
-                    egui::Color32::GRAY
+                    ui.visuals().weak_text_color()
                 }),
             );
             if r.clicked() {
@@ -46,8 +112,7 @@ pub(super) fn surroundings(ui: &mut egui::Ui, f: &Focused, state: &mut HubState,
             let mut hovered = None;
             for c in &s.cameras_blocked {
                 let r = ui.label(
-                    egui::RichText::new(format!("📷 {} · {:.0} m", c.name, c.distance_m))
-                        .color(egui::Color32::DARK_GRAY),
+                    egui::RichText::new(format!("📷 {}", camera_line(c, lang))).color(ui.visuals().weak_text_color()),
                 );
                 if r.hovered() {
                     hovered = Some(c.id.clone());
@@ -61,56 +126,20 @@ pub(super) fn surroundings(ui: &mut egui::Ui, f: &Focused, state: &mut HubState,
         // Hydrants are many: one line with their count and the nearest.
         let hydrants: Vec<_> = s.facilities.iter().filter(|f| f.kind == FacilityKind::Hydrant).collect();
         if let Some(nearest) = hydrants.iter().map(|f| f.distance_m).reduce(f64::min) {
-            ui.label(format!(
-                "{} {} {}（{} {nearest:.0} m）",
-                text::facility(FacilityKind::Hydrant, lang),
-                hydrants.len(),
-                lang.tr("个", ""),
-                lang.tr("最近", "nearest")
-            ));
+            ui.label(hydrant_line(hydrants.len(), nearest, lang));
         }
         for f in s.facilities.iter().filter(|f| f.kind != FacilityKind::Hydrant) {
-            ui.label(format!(
-                "{} {} · {:.0} m · {} {}",
-                text::facility(f.kind, lang),
-                f.name,
-                f.distance_m,
-                lang.tr("车程", "drive"),
-                eta(f.travel_s)
-            ));
+            ui.label(facility_line(f, lang));
         }
         for d in &s.depots {
-            let inv: Vec<String> =
-                d.inventory.iter().map(|l| format!("{} {:.0}{}", l.item, l.quantity, l.unit)).collect();
-            ui.label(format!("📦 {} · {:.0} m · {}", d.name, d.distance_m, inv.join("，")));
+            ui.label(depot_line(d, lang));
         }
         if !s.supply_totals.is_empty() {
-            let tot: Vec<String> =
-                s.supply_totals.iter().map(|t| format!("{} {:.0}{}", t.item, t.quantity, t.unit)).collect();
-            ui.weak(format!("{}：{}", lang.tr("半径内物资合计", "Supplies in radius"), tot.join("，")));
+            ui.weak(supplies_line(&s.supply_totals, lang));
         }
-        ui.label(format!(
-            "{} {:.0}（{} {} {}）",
-            lang.tr("估算人口", "Population"),
-            s.population,
-            lang.tr("按面积占比，涉及", "area-weighted over"),
-            s.areas.len(),
-            lang.tr("个网格", "grids")
-        ));
+        ui.label(population_line(s.population, s.areas.len(), lang));
         for x in &s.sensors {
-            ui.colored_label(
-                if x.alarm { egui::Color32::from_rgb(255, 80, 70) } else { egui::Color32::from_rgb(170, 200, 220) },
-                format!(
-                    "{} {} · {:.1}/{:.1} {} · {:.0} m{}",
-                    x.kind,
-                    x.name,
-                    x.reading,
-                    x.threshold,
-                    x.unit,
-                    x.distance_m,
-                    if x.stale { " · 过期" } else { "" }
-                ),
-            );
+            ui.colored_label(if x.alarm { Tone::Bad.of(ui) } else { ui.visuals().text_color() }, sensor_line(x, lang));
         }
     });
 }
@@ -135,7 +164,7 @@ pub(super) fn timeline(ui: &mut egui::Ui, f: &Focused) {
                     }
                 }
                 Err(e) => {
-                    ui.colored_label(egui::Color32::from_rgb(255, 80, 70), e.to_string());
+                    ui.colored_label(Tone::Bad.of(ui), e.to_string());
                 }
             },
         );

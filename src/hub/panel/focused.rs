@@ -4,15 +4,18 @@
 
 use bevy::prelude::*;
 use bevy_egui::egui;
+use twinhall_client::outbox::OutboxUpdate;
 use twinhall_core::config::Lang;
-use twinhall_core::protocol::{DispatchRequest, Incident, now_ms};
+use twinhall_core::hub::journal::OrderStatus;
+use twinhall_core::hub::plans::Shortfall;
+use twinhall_core::protocol::{DispatchRequest, Incident, UnitKind, UnitStatus, now_ms};
 
 use super::super::analysis::RankedUnit;
 use super::super::dispatch::{OutboxError, RequestDispatch};
 use super::super::report::ExportReport;
 use super::super::{DispatchTiming, FocusAnalysis, HubOutbox, HubState, UndoBar};
 use super::{chosen_units, eta, order_colour, order_text, rgb, unit_line};
-use crate::context::severity_rgb;
+use crate::context::{Tone as Colour, severity_rgb};
 use crate::overlays::text;
 
 /// What the focused incident's section reads.
@@ -91,50 +94,181 @@ fn heading(ui: &mut egui::Ui, f: &Focused, state: &mut HubState, export: &mut Me
     true
 }
 
-/// The recommended plan: why, what is missing, the supplies in the radius.
+/// How a line of the plan's part is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tone {
+    /// The plan's name.
+    Title,
+    /// What was dispatched.
+    Done,
+    Plain,
+    Weak,
+    /// Missing units, short supplies.
+    Warn,
+    /// Supplies enough.
+    Enough,
+}
+
+/// The units on their way to (or at) the incident.
+pub(super) fn sent_units<'a>(analysis: &'a FocusAnalysis, incident_id: &str) -> Vec<&'a RankedUnit> {
+    analysis.units.iter().filter(|u| u.busy_with.as_deref() == Some(incident_id)).collect()
+}
+
+/// The order for this incident the leader will most want to see: one answered before one still
+/// waiting, the last made first.
+pub(super) fn latest_order<'a>(outbox: Option<&'a HubOutbox>, incident_id: &str) -> Option<&'a OutboxUpdate> {
+    let rank = |s: OrderStatus| match s {
+        OrderStatus::Accepted => 3,
+        OrderStatus::Rejected => 2,
+        OrderStatus::Unconfirmed => 1,
+        OrderStatus::Pending => 0,
+    };
+    outbox?
+        .orders
+        .values()
+        .filter(|o| o.incident_id == incident_id)
+        .max_by(|a, b| rank(a.status).cmp(&rank(b.status)).then(a.key.cmp(&b.key)))
+}
+
+/// What was sent to the incident, in one line: "已调度 9 个单位（警车 ×3、消防车 ×4、救护车 ×2）
+/// · 指令 O-000001 已受理" / "9 units dispatched (police car ×3, ...) · order O-000001 accepted".
+pub(super) fn dispatched_line(sent: &[&RankedUnit], order: Option<&OutboxUpdate>, lang: Lang) -> String {
+    let mut kinds: Vec<(UnitKind, usize)> = Vec::new();
+    for u in sent {
+        match kinds.iter().position(|(k, _)| *k == u.kind) {
+            Some(i) => kinds[i].1 += 1,
+            None => kinds.push((u.kind, 1)),
+        }
+    }
+    let n = sent.len();
+    let mut line = match lang {
+        Lang::Zh => format!("已调度 {n} 个单位"),
+        Lang::En if n == 1 => "1 unit dispatched".to_owned(),
+        Lang::En => format!("{n} units dispatched"),
+    };
+    let by_kind: Vec<String> = kinds.iter().map(|(k, c)| format!("{} ×{c}", text::unit_kind(*k, lang))).collect();
+    if !by_kind.is_empty() {
+        line.push_str(&lang.bracket(by_kind.join(lang.list_sep())));
+    }
+    let on_scene = sent.iter().filter(|u| u.status == UnitStatus::OnScene).count();
+    if on_scene > 0 {
+        line.push_str(lang.comma());
+        line.push_str(&match lang {
+            Lang::Zh => format!("{on_scene} 个已到达现场"),
+            Lang::En => format!("{on_scene} on scene"),
+        });
+    }
+    if let Some(o) = order {
+        line.push_str(&format!(
+            " · {} {} {}",
+            lang.tr("指令", "order"),
+            o.order_id.as_deref().unwrap_or(&o.key),
+            order_text(o.status, lang)
+        ));
+    }
+    line
+}
+
+/// A supply the plan asks for against what the radius holds: "物资 帐篷：半径内 3/10 顶".
+pub(super) fn supply_line(s: &Shortfall, lang: Lang) -> String {
+    lang.labelled(
+        &format!("{} {}", lang.tr("物资", "Supply"), s.item),
+        format!("{} {}/{} {}", lang.tr("半径内", "in radius"), text::whole(s.have), text::whole(s.need), s.unit),
+    )
+}
+
+/// The plan's part, top to bottom: its name, what was dispatched, why these units, what is
+/// missing, the supplies. Once the plan's units are all on their way it says what was sent, not
+/// that the plan "sends no units" (what is left to send).
+pub(super) fn plan_lines(f: &Focused) -> Vec<(Tone, String)> {
+    let Focused { lang, incident, analysis, outbox, .. } = *f;
+    let sent = sent_units(analysis, &incident.id);
+    let dispatched = (!sent.is_empty()).then(|| dispatched_line(&sent, latest_order(outbox, &incident.id), lang));
+    let mut lines = Vec::new();
+    let Some(rec) = &analysis.recommendation else {
+        lines.push(match dispatched {
+            Some(d) => (Tone::Done, d),
+            None => (
+                Tone::Plain,
+                lang.tr(
+                    "没有适用于此类事件的预案：请从下方力量列表手动选择。",
+                    "No plan fits this incident: pick units below.",
+                )
+                .to_owned(),
+            ),
+        });
+        return lines;
+    };
+    let all_sent = rec.needs.is_empty() && dispatched.is_some();
+    let label = if all_sent { lang.tr("预案", "Plan") } else { lang.tr("推荐预案", "Recommended plan") };
+    lines.push((Tone::Title, lang.labelled(label, if lang == Lang::Zh { &rec.plan_zh } else { &rec.plan_en })));
+    if let Some(d) = dispatched {
+        lines.push((Tone::Done, d));
+    }
+    let why = if lang == Lang::Zh { &rec.assignment.why_zh } else { &rec.assignment.why_en };
+    if !all_sent && !why.is_empty() {
+        lines.push((Tone::Weak, why.clone()));
+    }
+    for m in &rec.assignment.missing {
+        lines.push((
+            Tone::Warn,
+            format!("{} {} × {}", lang.tr("缺少可用", "Missing"), text::unit_kind(m.kind, lang), m.count),
+        ));
+    }
+    for s in &rec.supplies {
+        lines.push((if s.have >= s.need { Tone::Enough } else { Tone::Warn }, supply_line(s, lang)));
+    }
+    lines
+}
+
+/// The plan's part of the section.
 fn plan(ui: &mut egui::Ui, f: &Focused) {
-    let Focused { lang, analysis, .. } = *f;
-    match &analysis.recommendation {
-        None => {
-            ui.label(lang.tr(
-                "没有适用于此类事件的预案：请从下方力量列表手动选择。",
-                "No plan fits this incident: pick units below.",
-            ));
-        }
-        Some(rec) => {
-            ui.label(
-                egui::RichText::new(format!(
-                    "{}：{}",
-                    lang.tr("推荐预案", "Plan"),
-                    if lang == Lang::Zh { &rec.plan_zh } else { &rec.plan_en }
-                ))
-                .strong()
-                .color(egui::Color32::from_rgb(120, 210, 255)),
-            );
-            ui.weak(if lang == Lang::Zh { &rec.assignment.why_zh } else { &rec.assignment.why_en });
-            for m in &rec.assignment.missing {
-                ui.colored_label(
-                    egui::Color32::from_rgb(255, 170, 40),
-                    format!("{} {} × {}", lang.tr("缺少可用", "missing"), text::unit_kind(m.kind, lang), m.count),
-                );
+    for (tone, line) in plan_lines(f) {
+        match tone {
+            Tone::Title => {
+                ui.label(egui::RichText::new(line).strong().color(Colour::Accent.of(ui)));
             }
-            for s in &rec.supplies {
-                let ok = s.have >= s.need;
-                ui.colored_label(
-                    if ok { egui::Color32::from_rgb(150, 220, 160) } else { egui::Color32::from_rgb(255, 170, 40) },
-                    format!(
-                        "{} {}{}{} {}/{} {}",
-                        lang.tr("物资", "supply"),
-                        s.item,
-                        lang.tr("：", ": "),
-                        lang.tr("半径内", "in radius"),
-                        text::whole(s.have),
-                        text::whole(s.need),
-                        s.unit
-                    ),
-                );
+            Tone::Done => {
+                ui.colored_label(Colour::Good.of(ui), line);
+            }
+            Tone::Plain => {
+                ui.label(line);
+            }
+            Tone::Weak => {
+                ui.weak(line);
+            }
+            Tone::Warn => {
+                ui.colored_label(Colour::Warn.of(ui), line);
+            }
+            Tone::Enough => {
+                ui.colored_label(Colour::Good.of(ui), line);
             }
         }
+    }
+}
+
+/// How long the last dispatch took: "上次从点击到发出 120 ms（落盘 1.5 ms） · 应答 30 ms".
+pub(super) fn timing_line(timing: &DispatchTiming, lang: Lang) -> Option<String> {
+    let ms = timing.click_to_wire_ms?;
+    Some(format!(
+        "{} {ms:.0} ms{}{}",
+        lang.tr("上次从点击到发出", "Last click to wire"),
+        lang.bracket(format!("{} {:.1} ms", lang.tr("落盘", "journal"), timing.journal_ms.unwrap_or(0.0))),
+        timing.wire_to_answer_ms.map(|a| format!(" · {} {a:.0} ms", lang.tr("应答", "answer"))).unwrap_or_default()
+    ))
+}
+
+/// An order and its state: "指令 O-000001 · 已受理", and why when it was refused.
+pub(super) fn order_line(o: &OutboxUpdate, lang: Lang) -> String {
+    let line = format!(
+        "{} {} · {}",
+        lang.tr("指令", "Order"),
+        o.order_id.as_deref().unwrap_or(&o.key),
+        order_text(o.status, lang)
+    );
+    match o.reason.as_deref() {
+        Some(r) => lang.labelled(&line, r),
+        None => line,
     }
 }
 
@@ -181,16 +315,23 @@ fn order(ui: &mut egui::Ui, f: &Focused, chosen: &[String], state: &mut HubState
         state.chosen = Some((incident.id.clone(), units));
     }
     let can_send = !chosen.is_empty() && outbox.is_some() && undo.is_none();
+    // Nothing left to send because the plan's units are on their way: the button says so.
+    let all_sent = chosen.is_empty() && !sent_units(analysis, &incident.id).is_empty();
     ui.horizontal(|ui| {
-        let label = egui::RichText::new(format!("🚨 {} ({})", lang.tr("调度预案", "Dispatch the plan"), chosen.len()))
-            .size(18.0)
-            .strong();
+        let words = if all_sent {
+            lang.tr("预案已调度", "Plan dispatched").to_owned()
+        } else {
+            format!("{} ({})", lang.tr("调度预案", "Dispatch the plan"), chosen.len())
+        };
+        let label = egui::RichText::new(format!("🚨 {words}")).size(18.0).strong();
         if ui.add_enabled(can_send, egui::Button::new(label).fill(egui::Color32::from_rgb(160, 30, 30))).clicked() {
-            let names: Vec<String> = chosen
-                .iter()
-                .filter_map(|id| analysis.unit(id))
-                .map(|u| format!("{}({})", u.name, eta(u.time_s)))
-                .collect();
+            let names = |l: Lang| -> Vec<String> {
+                chosen
+                    .iter()
+                    .filter_map(|id| analysis.unit(id))
+                    .map(|u| format!("{}({})", text::unit_name(u.kind, &u.name, l), eta(u.time_s)))
+                    .collect()
+            };
             let plan = analysis.recommendation.as_ref();
             *send = Some(RequestDispatch {
                 request: DispatchRequest {
@@ -201,12 +342,12 @@ fn order(ui: &mut egui::Ui, f: &Focused, chosen: &[String], state: &mut HubState
                 summary_zh: format!(
                     "确认调度{}：{}",
                     plan.map(|p| format!("（{}）", p.plan_zh)).unwrap_or_default(),
-                    names.join("、")
+                    names(Lang::Zh).join("、")
                 ),
                 summary_en: format!(
                     "Dispatch confirmed{}: {}",
                     plan.map(|p| format!(" ({})", p.plan_en)).unwrap_or_default(),
-                    names.join(", ")
+                    names(Lang::En).join(", ")
                 ),
             });
         }
@@ -215,34 +356,16 @@ fn order(ui: &mut egui::Ui, f: &Focused, chosen: &[String], state: &mut HubState
         }
     });
     if let Some(e) = outbox_error {
-        ui.colored_label(
-            egui::Color32::from_rgb(255, 80, 70),
-            format!("{}：{}", lang.tr("调度日志不可用，禁止调度", "dispatch journal unavailable"), e.0),
-        );
+        let what = lang.tr("调度日志不可用，禁止调度", "Dispatch journal unavailable, dispatch disabled");
+        ui.colored_label(Colour::Bad.of(ui), lang.labelled(what, &e.0));
     }
-    if let Some(ms) = timing.click_to_wire_ms {
-        ui.weak(format!(
-            "{} {:.0} ms（{} {:.1} ms）{}",
-            lang.tr("上次从点击到发出", "Last click to wire"),
-            ms,
-            lang.tr("落盘", "journal"),
-            timing.journal_ms.unwrap_or(0.0),
-            timing.wire_to_answer_ms.map(|a| format!(" · {} {a:.0} ms", lang.tr("应答", "answer"))).unwrap_or_default()
-        ));
+    if let Some(line) = timing_line(timing, lang) {
+        ui.weak(line);
     }
     if let Some(outbox) = outbox {
         let mine: Vec<_> = outbox.orders.values().filter(|o| o.incident_id == incident.id).collect();
         for o in mine {
-            ui.colored_label(
-                order_colour(o.status),
-                format!(
-                    "{} {} · {}{}",
-                    lang.tr("指令", "Order"),
-                    o.order_id.as_deref().unwrap_or(&o.key),
-                    order_text(o.status, lang),
-                    o.reason.as_deref().map(|r| format!("：{r}")).unwrap_or_default()
-                ),
-            );
+            ui.colored_label(order_colour(ui, o.status), order_line(o, lang));
         }
     }
 }

@@ -18,7 +18,7 @@ use super::analysis::RankedUnit;
 use super::dispatch::{OutboxError, RequestDispatch};
 use super::report::ExportReport;
 use super::{DispatchTiming, FocusAnalysis, HubOutbox, HubState, UndoBar};
-use crate::context::{FeedRef, FocusIncident, PanelSystems, Selection};
+use crate::context::{FeedRef, FocusIncident, PanelSystems, Selection, Tone};
 use crate::feed::FeedData;
 use crate::overlays::text;
 
@@ -27,6 +27,9 @@ mod focused;
 mod list;
 mod undo;
 mod video;
+
+#[cfg(test)]
+mod tests;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<video::VideoTiles>()
@@ -99,9 +102,7 @@ impl HubUi<'_> {
         let mut focus_to = None;
         let mut send = None;
         let mut select_camera = None;
-        let title = egui::RichText::new(lang.tr("行动中枢", "Action hub"))
-            .strong()
-            .color(egui::Color32::from_rgb(255, 150, 120));
+        let title = egui::RichText::new(lang.tr("行动中枢", "Action hub")).strong().color(Tone::Bad.of(ui));
         egui::CollapsingHeader::new(title).id_salt("hub_section").default_open(true).show(ui, |ui| {
             if !self.data.synced {
                 ui.label(lang.tr("等待数据源……", "Waiting for the feed…"));
@@ -143,12 +144,12 @@ impl HubUi<'_> {
         }
     }
 }
-fn order_colour(s: OrderStatus) -> egui::Color32 {
+fn order_colour(ui: &egui::Ui, s: OrderStatus) -> egui::Color32 {
     match s {
-        OrderStatus::Pending => egui::Color32::from_rgb(180, 180, 190),
-        OrderStatus::Accepted => egui::Color32::from_rgb(80, 220, 120),
-        OrderStatus::Rejected => egui::Color32::from_rgb(255, 80, 70),
-        OrderStatus::Unconfirmed => egui::Color32::from_rgb(255, 170, 40),
+        OrderStatus::Pending => ui.visuals().weak_text_color(),
+        OrderStatus::Accepted => Tone::Good.of(ui),
+        OrderStatus::Rejected => Tone::Bad.of(ui),
+        OrderStatus::Unconfirmed => Tone::Warn.of(ui),
     }
 }
 
@@ -163,9 +164,8 @@ pub(super) fn order_text(s: OrderStatus, lang: Lang) -> &'static str {
 
 fn unit_line(u: &RankedUnit, lang: Lang) -> String {
     format!(
-        "{} {} · {} {} · {} {:.0} m",
-        text::unit_kind(u.kind, lang),
-        u.name,
+        "{} · {} {} · {} {:.0} m",
+        text::unit_label(u.kind, &u.name, lang),
         lang.tr("路网用时", "road"),
         eta(u.time_s),
         lang.tr("直线", "straight"),

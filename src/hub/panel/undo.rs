@@ -5,8 +5,19 @@ use std::time::Instant;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 
+use twinhall_core::config::Lang;
+
 use super::super::UndoBar;
 use crate::context::{ConsoleRect, Settings};
+
+/// "即将调度 9 支力量 · 3.0 秒后发出" / "Dispatching 9 units · sending in 3.0 s".
+pub(super) fn undo_text(units: usize, left_s: f32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("即将调度 {units} 支力量 · {left_s:.1} 秒后发出"),
+        Lang::En if units == 1 => format!("Dispatching 1 unit · sending in {left_s:.1} s"),
+        Lang::En => format!("Dispatching {units} units · sending in {left_s:.1} s"),
+    }
+}
 
 pub(super) fn undo_bar(
     mut contexts: EguiContexts,
@@ -33,16 +44,9 @@ pub(super) fn undo_bar(
                 .show(ui, |ui| {
                     ui.horizontal(|ui| {
                         ui.label(
-                            egui::RichText::new(format!(
-                                "{} {} · {} {:.1} {}",
-                                lang.tr("即将调度", "Dispatching"),
-                                bar.request.unit_ids.len(),
-                                lang.tr("支力量", "units"),
-                                left,
-                                lang.tr("秒后发出", "s to send")
-                            ))
-                            .size(18.0)
-                            .color(egui::Color32::WHITE),
+                            egui::RichText::new(undo_text(bar.request.unit_ids.len(), left, lang))
+                                .size(18.0)
+                                .color(egui::Color32::WHITE),
                         );
                         if ui.button(egui::RichText::new(lang.tr("撤销", "Undo")).size(18.0).strong()).clicked() {
                             cancel = true;

@@ -12,9 +12,9 @@ use twinhall_core::aerial::{AerialScene, AerialShot, aerial_jpeg};
 use twinhall_core::protocol::{UnitStatus, now_ms};
 
 use super::super::FocusAnalysis;
-use crate::context::{City, ConsoleFree, Settings};
+use crate::context::{City, ConsoleFree, Settings, Tone};
 use crate::feed::{FeedData, FeedLink};
-use crate::overlays::{request_image, request_still};
+use crate::overlays::{request_image, request_still, text};
 
 /// How often the video tiles refresh while an incident is focused.
 const TILE_REFRESH: Duration = Duration::from_secs(2);
@@ -99,14 +99,14 @@ pub(super) fn video_window(
         .filter(|u| u.kind.flies() && u.incident_id.as_deref() == Some(focused) && u.status == UnitStatus::OnScene)
         .map(|u| TileSource {
             id: u.id.clone(),
-            caption: format!("{} · {:.0} m", u.name, u.altitude_m.unwrap_or(0.0)),
+            caption: format!("{} · {:.0} m", text::unit_name(u.kind, &u.name, lang), u.altitude_m.unwrap_or(0.0)),
             drone: true,
         })
         .collect();
     sources.sort_by(|a, b| a.id.cmp(&b.id));
     sources.extend(analysis.surroundings.cameras_visible.iter().filter(|c| c.online).map(|c| TileSource {
         id: c.id.clone(),
-        caption: format!("{} · {:.0} m", c.name, c.distance_m),
+        caption: format!("{} · {:.0} m", text::camera_name(&c.name, lang), c.distance_m),
         drone: false,
     }));
     // Tiles sized to the free part of the console's map: three across where they fit at a
@@ -175,10 +175,7 @@ pub(super) fn video_window(
                             }
                         }
                         if c.drone {
-                            ui.small(
-                                egui::RichText::new(format!("✈ {}", c.caption))
-                                    .color(egui::Color32::from_rgb(90, 230, 250)),
-                            );
+                            ui.small(egui::RichText::new(format!("✈ {}", c.caption)).color(Tone::Accent.of(ui)));
                         } else {
                             ui.small(&c.caption);
                         }

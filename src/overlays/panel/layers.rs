@@ -21,6 +21,17 @@ pub(super) struct SearchState {
     text: String,
     searched: String,
     hits: Vec<Hit>,
+    /// The text as a point, read against the city (latitude first is read the other way round).
+    place: Option<search::Place>,
+}
+
+/// Whether a point lands in the city or within 20 km of it.
+fn near_city(city: &City, ll: twinhall_core::LonLat) -> bool {
+    let b = city.model.bounds();
+    let p = city.model.frame.to_local(ll);
+    let dx = (b.min[0] - p[0]).max(p[0] - b.max[0]).max(0.0);
+    let dy = (b.min[1] - p[1]).max(p[1] - b.max[1]).max(0.0);
+    b.min[0].is_finite() && dx.hypot(dy) <= 20_000.0
 }
 
 fn rgb(c: [f32; 3]) -> egui::Color32 {
@@ -126,16 +137,26 @@ pub(super) fn layer_window(
                     SearchQuery::Text(q) => search::search(&data, &q, 30),
                     _ => Vec::new(),
                 };
+                search_state.place = search::place(&search_state.text, |ll| near_city(&city, ll));
             }
-            if let SearchQuery::LonLat(ll) = search::parse(&search_state.text)
-                && ui.button(format!("{} {:.5}, {:.5}", lang.tr("飞往", "Fly to"), ll.lon, ll.lat)).clicked()
-            {
-                fly_to_point = Some(ll);
+            if let Some(place) = search_state.place {
+                let ll = place.lonlat;
+                ui.horizontal(|ui| {
+                    if ui.button(format!("{} {:.5}, {:.5}", lang.tr("飞往", "Fly to"), ll.lon, ll.lat)).clicked() {
+                        fly_to_point = Some(ll);
+                    }
+                    if let Some(note) = place.note(lang) {
+                        ui.weak(note);
+                    } else if !place.in_city {
+                        ui.weak(lang.tr("不在本市范围内", "outside the city"));
+                    }
+                });
             }
             if !search_state.hits.is_empty() {
                 egui::ScrollArea::vertical().max_height(180.0).id_salt("search_hits").show(ui, |ui| {
                     for h in &search_state.hits {
-                        let line = format!("{} · {} · {}", text::kind(h.kind, lang), h.name, h.id);
+                        let name = text::entity_name(h.kind, &h.name, lang);
+                        let line = format!("{} · {name} · {}", text::kind(h.kind, lang), h.id);
                         if ui.selectable_label(false, line).clicked() {
                             chosen = Some(h.clone());
                         }

@@ -6,6 +6,7 @@ use twinhall_core::protocol::EntityKind;
 
 use crate::context::{FeedRef, Selection, Settings};
 use crate::feed::FeedData;
+use crate::overlays::text;
 
 pub(super) fn near_here_window(
     mut contexts: EguiContexts,
@@ -29,7 +30,8 @@ pub(super) fn near_here_window(
             }
             egui::ScrollArea::vertical().max_height(260.0).show(ui, |ui| {
                 for (id, d) in &near.cameras {
-                    let name = data.cameras.get(id).map(|c| c.name.as_str()).unwrap_or("?");
+                    let name =
+                        data.cameras.get(id).map(|c| text::camera_name(&c.name, lang)).unwrap_or_else(|| "?".into());
                     let online = data.cameras.get(id).is_some_and(|c| c.online);
                     let line = format!(
                         "{name} · {id} · {d:.0} m{}",

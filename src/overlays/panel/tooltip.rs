@@ -32,7 +32,7 @@ pub(super) fn tooltip(
         }),
         EntityKind::Unit => data.units.get(&h.id).map(|u| {
             vec![
-                u.name.clone(),
+                text::unit_name(u.kind, &u.name, lang),
                 format!(
                     "{} · {} · {:.0} km/h",
                     text::unit_kind(u.kind, lang),
@@ -43,23 +43,25 @@ pub(super) fn tooltip(
         }),
         EntityKind::Camera => data.cameras.get(&h.id).map(|c| {
             vec![
-                c.name.clone(),
+                text::camera_name(&c.name, lang),
                 format!("{} · {}", c.id, if c.online { lang.tr("在线", "online") } else { lang.tr("离线", "offline") }),
             ]
         }),
-        EntityKind::Facility => {
-            data.facilities.get(&h.id).map(|f| vec![f.name.clone(), text::facility(f.kind, lang).to_owned()])
-        }
+        EntityKind::Facility => data
+            .facilities
+            .get(&h.id)
+            .map(|f| vec![text::facility_name(f.kind, &f.name, lang), text::facility(f.kind, lang).to_owned()]),
         EntityKind::SupplyDepot => data.supply_depots.get(&h.id).map(|d| {
-            let mut v = vec![d.name.clone()];
-            v.extend(d.inventory.iter().take(4).map(|l| format!("{} {:.0} {}", l.item, l.quantity, l.unit)));
+            let mut v = vec![text::depot_name(&d.name, lang)];
+            v.extend(d.inventory.iter().take(4).map(|l| format!("{} {} {}", l.item, text::whole(l.quantity), l.unit)));
             v
         }),
         EntityKind::Sensor => data.sensors.get(&h.id).map(|s| {
             vec![
-                s.name.clone(),
+                text::sensor_name(&s.kind, &s.name, lang),
                 format!(
-                    "{:.1} {} / {:.1}{}",
+                    "{} · {:.1} {} / {:.1}{}",
+                    text::sensor_kind(&s.kind, lang),
                     s.reading,
                     s.unit,
                     s.threshold,

@@ -11,7 +11,8 @@ use super::CitySource;
 pub struct CameraConfig {
     /// Distance from the focus point, metres; 0 fits the whole city in view.
     pub distance_m: f32,
-    /// Angle below the horizon, degrees (90 looks straight down).
+    /// Angle below the horizon, degrees: 5..=89 (89 looks all but straight down), as the
+    /// control API's fly-to and a briefing's shot allow.
     pub pitch_deg: f32,
     /// Compass heading the camera looks towards, degrees.
     pub heading_deg: f32,

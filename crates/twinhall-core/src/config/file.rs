@@ -10,6 +10,11 @@ use super::{
     HeartbeatConfig, HubConfig, ModelConfig, StyleConfig, TactileConfig, UiConfig, WindowConfig,
 };
 
+/// The camera's pitch below the horizon, degrees: as the control API's fly-to and a briefing's
+/// shot allow (89 is all but straight down; at 90 the heading is lost).
+pub const MIN_PITCH_DEG: f32 = 5.0;
+pub const MAX_PITCH_DEG: f32 = 89.0;
+
 /// The built-in configuration, identical to `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../../../../config/default.toml");
 
@@ -44,17 +49,26 @@ impl Config {
     /// Parses and validates TOML text; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
+            let mut offset = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
+            while !text.is_char_boundary(offset) {
+                offset -= 1;
+            }
             let line = text[..offset].matches('\n').count() + 1;
-            let section = text[..offset]
-                .lines()
-                .rev()
-                .map(str::trim)
-                .find(|l| l.starts_with('['))
-                .map(|l| format!(" (in {l})"))
-                .unwrap_or_default();
             let message = e.message().trim().replace('\n', " ");
-            ConfigError::Parse { path: path.into(), line, message: format!("{message}{section}") }
+            let message = match field(field_of(&e), field_at(text, offset)) {
+                Some(field) => format!("{field}: {message}"),
+                None => {
+                    let section = text[..offset]
+                        .lines()
+                        .rev()
+                        .map(str::trim)
+                        .find(|l| l.starts_with('['))
+                        .map(|l| format!(" (in {l})"))
+                        .unwrap_or_default();
+                    format!("{message}{section}")
+                }
+            };
+            ConfigError::Parse { path: path.into(), line, message }
         })?;
         config.validate(path)?;
         Ok(config)
@@ -130,10 +144,15 @@ impl Config {
             {
                 return invalid("camera.bookmarks.city", format!("bookmark `{}`: {message}", b.name));
             }
-            if !(10.0..=1_000_000.0).contains(&b.distance_m) || !(5.0..=90.0).contains(&b.pitch_deg) {
+            let pitches = MIN_PITCH_DEG..=MAX_PITCH_DEG;
+            if !(10.0..=1_000_000.0).contains(&b.distance_m) || !pitches.contains(&b.pitch_deg) {
                 return invalid(
                     "camera.bookmarks",
-                    format!("bookmark `{}`: distance_m must be 10..=1000000 and pitch_deg 5..=90", b.name),
+                    format!(
+                        "bookmark `{}`: distance_m must be 10..=1000000 and pitch_deg \
+                         {MIN_PITCH_DEG}..={MAX_PITCH_DEG}, got {} and {}",
+                        b.name, b.distance_m, b.pitch_deg
+                    ),
                 );
             }
         }
@@ -188,8 +207,11 @@ impl Config {
         if !(0.0..=30.0).contains(&self.camera.fly_seconds) {
             return invalid("camera.fly_seconds", format!("must be 0..=30, got {}", self.camera.fly_seconds));
         }
-        if !(5.0..=90.0).contains(&self.camera.pitch_deg) {
-            return invalid("camera.pitch_deg", format!("must be 5..=90, got {}", self.camera.pitch_deg));
+        if !(MIN_PITCH_DEG..=MAX_PITCH_DEG).contains(&self.camera.pitch_deg) {
+            return invalid(
+                "camera.pitch_deg",
+                format!("must be {MIN_PITCH_DEG}..={MAX_PITCH_DEG}, got {}", self.camera.pitch_deg),
+            );
         }
         for (name, p) in [("style.night.tall_m", &self.style.night), ("style.day.tall_m", &self.style.day)] {
             if !p.tall_m.is_finite() || p.tall_m <= 0.0 {
@@ -197,5 +219,46 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// The field an error is in: the TOML reader's keys, or what the text shows where that says
+/// more (`window.widht` for an unknown key in `[window]`, where the reader has `window`).
+fn field(keys: Option<String>, text: Option<String>) -> Option<String> {
+    match (keys, text) {
+        (Some(k), Some(t)) if t.len() > k.len() && t.starts_with(&format!("{k}.")) => Some(t),
+        (Some(k), _) => Some(k),
+        (None, t) => t,
+    }
+}
+
+/// The field a deserialisation error is in, as the TOML reader keeps it (`ui.lang` for a wrong
+/// language): its table keys, which it shows only when it has no text to point into.
+fn field_of(e: &toml::de::Error) -> Option<String> {
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let shown = bare.to_string();
+    let keys = shown.lines().rev().find_map(|l| l.strip_prefix("in `")?.strip_suffix('`'))?;
+    (!keys.is_empty()).then(|| keys.to_owned())
+}
+
+/// The field at a byte offset, as far as the text shows: the table header above it and the key
+/// on its line (`window.widht` for an unknown key, `camera.bookmarks` for a bookmark's header).
+fn field_at(text: &str, offset: usize) -> Option<String> {
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or("").trim();
+    let header = |l: &str| -> Option<String> {
+        let l = l.split('#').next().unwrap_or("").trim();
+        l.starts_with('[').then(|| l.trim_matches(['[', ']']).trim().replace([' ', '"'], ""))
+    };
+    if let Some(table) = header(line) {
+        return (!table.is_empty()).then_some(table);
+    }
+    let table = text[..start].lines().rev().find_map(header).unwrap_or_default();
+    let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"')).filter(|k| !k.is_empty());
+    match key {
+        None => (!table.is_empty()).then_some(table),
+        Some(key) if table.is_empty() => Some(key.to_owned()),
+        Some(key) => Some(format!("{table}.{key}")),
     }
 }

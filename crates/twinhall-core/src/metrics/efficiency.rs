@@ -9,7 +9,7 @@ use crate::protocol::{Area, AreaLevel, Incident, IncidentCategory, IncidentStatu
 use crate::store::FeedStore;
 
 /// The lifecycle steps whose time is measured, as (from, to): the time spent in each of the
-/// first six stages, 上报→受理 … 审核→归档.
+/// first six stages on the way to the next, 上报→受理 … 审核→归档 (see [`step_minutes`]).
 pub const STEPS: [(IncidentStatus, IncidentStatus); 6] = [
     (IncidentStatus::Reported, IncidentStatus::Accepted),
     (IncidentStatus::Accepted, IncidentStatus::Assigned),
@@ -90,8 +90,8 @@ pub struct EfficiencyRow {
     pub open: usize,
     /// Open and reported longer ago than its category's limit.
     pub overdue: usize,
-    /// Average minutes spent in each step ([`STEPS`]), over the incidents that completed it;
-    /// `None` where none did.
+    /// Average minutes spent in each step ([`STEPS`]), over the incidents that completed it
+    /// ([`step_minutes`]: a skipped stage completes no step); `None` where none did.
     pub avg_step_minutes: [Option<f64>; 6],
     /// Per cent of the archived incidents (with a 流转记录) that were never sent back from review;
     /// `None` when there are none.
@@ -120,16 +120,21 @@ pub fn efficiency(store: &FeedStore, now: Millis, limits: &EfficiencyLimits) -> 
 }
 
 /// Minutes spent in each step ([`STEPS`]) by one incident, summed over its visits (a case sent
-/// back is handled twice); `None` for a step it has not completed. Entries out of time order
-/// count nothing.
+/// back is handled twice, and reviewed twice); `None` for a step it has not completed.
+///
+/// Only a move of the lifecycle counts: one stage on, or back from review to handling
+/// ([`IncidentStatus::can_move_to`]). A move over a skipped stage counts in no step: a case the
+/// grid's own staff take on goes from 受理 straight to 处置, and its time is neither 受理→分拨
+/// nor 分拨→处置 (counted by the stage it left, it would show as 受理→分拨). Entries out of time
+/// order count nothing.
 pub fn step_minutes(stages: &[StageTime]) -> [Option<f64>; 6] {
     let mut out = [None; 6];
     for w in stages.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let k = STEPS.iter().position(|(from, _)| *from == a.status);
-        if let Some(k) = k
-            && b.at >= a.at
-        {
+        if !a.status.can_move_to(b.status) || b.at < a.at {
+            continue;
+        }
+        if let Some(k) = STEPS.iter().position(|(from, _)| *from == a.status) {
             *out[k].get_or_insert(0.0) += (b.at - a.at) as f64 / 60_000.0;
         }
     }

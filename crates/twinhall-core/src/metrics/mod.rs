@@ -456,7 +456,8 @@ impl Metrics {
     }
 
     /// A number by path: `open_incidents`, `open_incidents_by_category.fire`; `None` for an
-    /// unknown or absent one. A series' `top_value` is its largest element.
+    /// unknown or absent one. A series' `top_value` is its largest element, absent when no
+    /// element is above zero (nothing is "the most").
     pub fn scalar(&self, path: &str) -> Option<f64> {
         let (name, key) = match path.split_once('.') {
             Some((n, k)) => (n, Some(k)),
@@ -470,11 +471,35 @@ impl Metrics {
         }
     }
 
-    /// The template with each `{placeholder}` replaced by its value in `lang` (`{{` and `}}` are
-    /// braces); a name or key with no value now shows `—`. Check templates with
-    /// [`check_template`] when they are loaded: here nothing fails.
+    /// The template with each `{placeholder}` replaced by its value in `lang` and each choice
+    /// (`{open_incidents|zero=...|one=...|many=...}`) by the text of the case its number picks
+    /// (`{{` and `}}` are braces); a name or key with no value now shows `—`. The syntax is in
+    /// the `template` module's documentation. Check templates with [`check_template`] when they
+    /// are loaded: here nothing fails.
     pub fn fill(&self, template: &str, lang: Lang) -> String {
         template::fill(template, |name, key| self.show(name, key, lang))
+    }
+
+    /// Metrics with no value at all, as before the feed's first snapshot: every placeholder
+    /// shows `—` and every choice its `none` case (else `zero`, else `many`).
+    pub fn empty() -> Self {
+        let efficiency = efficiency(&FeedStore::default(), 0, &EfficiencyLimits::default());
+        Self { values: HashMap::new(), efficiency }
+    }
+
+    /// Sets (or with `None` removes) the value of the registry's metric `name`, for previews and
+    /// tests of narration with chosen figures; false for a name not in [`METRICS`].
+    pub fn set(&mut self, name: &str, value: Option<MetricValue>) -> bool {
+        let Some(info) = metric_info(name) else { return false };
+        match value {
+            Some(v) => {
+                self.values.insert(info.name, v);
+            }
+            None => {
+                self.values.remove(info.name);
+            }
+        }
+        true
     }
 
     /// The text of one placeholder.
@@ -497,9 +522,10 @@ impl Metrics {
     }
 }
 
-/// The largest element, the first of equals.
+/// The largest element, the first of equals; `None` when no element is above zero: a series of
+/// zeros has no "most" to name (a template says so with a choice on `top_value`).
 fn top(points: &[SeriesPoint]) -> Option<&SeriesPoint> {
-    points.iter().reduce(|best, p| if p.value > best.value { p } else { best })
+    points.iter().reduce(|best, p| if p.value > best.value { p } else { best }).filter(|p| p.value > 0.0)
 }
 
 const UNIT_STATUSES: [(UnitStatus, &str, &str); 6] = [

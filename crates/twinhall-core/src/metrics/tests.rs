@@ -293,7 +293,8 @@ fn the_efficiency_table_has_every_district_and_category_with_step_times() {
     let west = &t.by_district[1];
     assert_eq!((west.open, west.closed, west.first_handling_share), (1, 1, Some(0.0)));
     assert_eq!(west.avg_step_minutes[2], None, "I-5 was never assigned: the grid took it on");
-    assert_eq!(west.avg_step_minutes[1], Some(6.0), "I-3 open in 受理; I-5 6 minutes accepted → handling");
+    assert_eq!(west.avg_step_minutes[1], None, "I-3 open in 受理; I-5 went from 受理 to 处置, no 分拨");
+    assert_eq!(west.avg_step_minutes[3], Some(30.0), "I-5 handled 20 + 10 minutes");
     let none = &t.by_district[2];
     assert_eq!((none.label_zh.as_str(), none.open, none.overdue), ("未划分", 1, 1));
     assert_eq!(t.by_category.len(), 9);
@@ -310,10 +311,53 @@ fn the_efficiency_table_has_every_district_and_category_with_step_times() {
 fn step_minutes_sum_repeated_visits_and_skip_backwards_time() {
     use IncidentStatus::*;
     let at = |status, m: i64| StageTime { status, at: m * MIN };
-    let s = [at(Reported, 0), at(Accepted, 1), at(Handling, 3), at(Feedback, 8), at(Review, 9), at(Handling, 10)];
-    assert_eq!(step_minutes(&s), [Some(1.0), Some(2.0), None, Some(5.0), Some(1.0), Some(1.0)]);
+    let s = [
+        at(Reported, 0),
+        at(Accepted, 1),
+        at(Assigned, 3),
+        at(Handling, 4),
+        at(Feedback, 8),
+        at(Review, 9),
+        at(Handling, 10),
+        at(Feedback, 12),
+    ];
+    // 处置 4 + 2 minutes; 审核 1 minute before it sent the case back.
+    assert_eq!(step_minutes(&s), [Some(1.0), Some(2.0), Some(1.0), Some(6.0), Some(1.0), Some(1.0)]);
     assert_eq!(step_minutes(&[at(Reported, 5), at(Accepted, 1)]), [None; 6]);
     assert_eq!(step_minutes(&[]), [None; 6]);
+}
+
+/// The index briefing showed 分拨→处置 as `—` and 受理→分拨 equal to 处置→反馈 in every row:
+/// a case that skips 分拨 (the grid's own staff take it on) had its 受理→处置 time counted as
+/// 受理→分拨, by the stage it left.
+#[test]
+fn a_skipped_stage_counts_in_no_step() {
+    use IncidentStatus::*;
+    let at = |status, m: i64| StageTime { status, at: m * MIN };
+    let grid = [at(Reported, 0), at(Accepted, 1), at(Handling, 31), at(Feedback, 36)];
+    assert_eq!(step_minutes(&grid), [Some(1.0), None, None, Some(5.0), None, None]);
+    // Reported straight to assigned: neither 上报→受理 nor 受理→分拨.
+    let rushed = [at(Reported, 0), at(Assigned, 2), at(Handling, 9)];
+    assert_eq!(step_minutes(&rushed), [None, None, Some(7.0), None, None, None]);
+
+    // In the table: one case dispatched, one the grid took on; only the dispatched one went
+    // through 分拨.
+    let mut dispatched = incident("I-1", IncidentCategory::Fire, Feedback, HOUR);
+    dispatched.stages =
+        stages(&dispatched, &[(Reported, 0), (Accepted, 2), (Assigned, 4), (Handling, 11), (Feedback, 16)]);
+    let mut local = incident("I-2", IncidentCategory::Dispute, Feedback, HOUR);
+    local.stages = stages(&local, &[(Reported, 0), (Accepted, 4), (Handling, 34), (Feedback, 39)]);
+    let store = store_of(Entities { incidents: vec![dispatched, local], ..Default::default() }, None);
+    let t = efficiency(&store, NOW, &EfficiencyLimits::default());
+    assert_eq!(t.total.avg_step_minutes, [Some(3.0), Some(2.0), Some(7.0), Some(5.0), None, None]);
+    let m = Metrics::compute(&store, NOW, &EfficiencyLimits::default());
+    assert_eq!(m.scalar("lifecycle_avg_minutes.accepted_assigned"), Some(2.0));
+    assert_eq!(m.scalar("lifecycle_avg_minutes.assigned_handling"), Some(7.0));
+    assert_eq!(
+        m.fill("{lifecycle_avg_minutes.top}: {lifecycle_avg_minutes.top_value}", Lang::Zh),
+        "分拨→处置: 7.0",
+        "the longest step is the one that took longest, not the grid's wait under another name"
+    );
 }
 
 #[test]
@@ -330,6 +374,85 @@ fn templates_fill_scalars_series_keys_and_the_top_in_each_language() {
     // Unknown at run time: a dash, never a panic or an empty string.
     assert_eq!(m.fill("{open_incidents_by_district.北区}|{nothing}|{open_incidents.x}", Lang::Zh), "—|—|—");
     assert_eq!(m.fill("a { b", Lang::Zh), "a { b", "a stray brace stays");
+}
+
+#[test]
+fn choices_say_zero_one_and_many_in_words_of_their_own() {
+    let m = Metrics::compute(&hand_built(), NOW, &EfficiencyLimits::default());
+    let none = Metrics::compute(&store_of(Entities::default(), None), NOW, &EfficiencyLimits::default());
+    let open =
+        "{open_incidents|zero=No incident is open|one=1 incident is open|many={open_incidents} incidents are open}";
+    assert_eq!(check_template(open), Ok(()));
+    assert_eq!(m.fill(open, Lang::En), "4 incidents are open");
+    assert_eq!(none.fill(open, Lang::En), "No incident is open");
+    // Fire 2, traffic 0, severity 4 one; a case left out falls back to `many`, or shows nothing.
+    let traffic =
+        "{open_incidents_by_category.traffic|zero=暂无交通事件|many=交通 {open_incidents_by_category.traffic} 起}";
+    assert_eq!(m.fill(traffic, Lang::Zh), "暂无交通事件");
+    assert_eq!(
+        m.fill("{open_incidents_by_severity.4|one=one severe case|many=severe cases}", Lang::En),
+        "one severe case"
+    );
+    assert_eq!(m.fill("{open_incidents_by_severity.4|many=n={open_incidents_by_severity.4}}", Lang::En), "n=1");
+    assert_eq!(m.fill("[{open_incidents_by_category.traffic|one=x|many=y}]", Lang::En), "[y]");
+    assert_eq!(m.fill("[{open_incidents_by_category.traffic|one=x}]", Lang::En), "[]");
+    // As written: 50.0% is many; a number that is not there picks `none`, else `zero`, else `many`.
+    assert_eq!(m.fill("{first_handling_share|zero=零|one=一|many=多}", Lang::Zh), "多");
+    let index = "{index_overall|none=暂无指数|many=指数 {index_overall}}";
+    assert_eq!(m.fill(index, Lang::Zh), "指数 84.5");
+    assert_eq!(none.fill(index, Lang::Zh), "暂无指数");
+    assert_eq!(none.fill("{index_overall|zero=零|many=指数 {index_overall}}", Lang::Zh), "零");
+    assert_eq!(none.fill("{index_overall|many=指数 {index_overall}}", Lang::Zh), "指数 —");
+    // Choices inside choices.
+    let nested = "{open_incidents|zero=无在办|many=在办 {open_incidents} 起{overdue_incidents|zero=|many=，超期 {overdue_incidents} 起}}";
+    assert_eq!(check_template(nested), Ok(()));
+    assert_eq!(m.fill(nested, Lang::Zh), "在办 4 起，超期 2 起");
+    assert_eq!(none.fill(nested, Lang::Zh), "无在办");
+    // Chosen figures, and none at all.
+    let mut chosen = Metrics::empty();
+    assert!(chosen.set("open_incidents", Some(MetricValue::Scalar(1.0))));
+    assert!(!chosen.set("no_such_metric", None));
+    assert_eq!(chosen.fill(open, Lang::En), "1 incident is open");
+    assert_eq!(chosen.fill("{closed_today}", Lang::Zh), MISSING);
+    assert!(chosen.set("open_incidents", None));
+    assert_eq!(chosen.fill(open, Lang::En), "No incident is open", "no value: `none`, else `zero`");
+}
+
+#[test]
+fn a_series_with_nothing_above_zero_has_no_top() {
+    let m = Metrics::compute(&hand_built(), NOW, &EfficiencyLimits::default());
+    let none = Metrics::compute(&store_of(Entities::default(), None), NOW, &EfficiencyLimits::default());
+    assert_eq!(series(&none, "open_incidents_by_category").len(), 9, "every category, at zero");
+    assert_eq!(none.scalar("open_incidents_by_category.top_value"), None);
+    let bare = "最多的是{open_incidents_by_category.top}（{open_incidents_by_category.top_value} 起）";
+    assert_eq!(none.fill(bare, Lang::Zh), "最多的是—（— 起）", "never a top of nothing (消防（0 起）)");
+    let t = format!("{{open_incidents_by_category.top_value|zero=暂无在办事件|many={bare}}}");
+    assert_eq!(check_template(&t), Ok(()));
+    assert_eq!(none.fill(&t, Lang::Zh), "暂无在办事件");
+    assert_eq!(m.fill(&t, Lang::Zh), "最多的是消防（2 起）");
+}
+
+#[test]
+fn a_bad_choice_is_refused_at_its_byte_offset() {
+    let t = "在办 {open_incidents|zero=无|lots=多}";
+    let e = check_template(t).expect_err("no case `lots`");
+    assert_eq!(&t[e.offset..], "lots=多}");
+    assert!(e.message.contains("`lots`") && e.message.contains("zero, one, many, none"), "{e}");
+    let t = "{open_incidents|zero=无|zero=零}";
+    assert_eq!(&t[check_template(t).expect_err("a case twice").offset..], "zero=零}");
+    assert!(check_template("{open_incidents|many}").expect_err("no text").message.contains("CASE=TEXT"));
+    // A placeholder inside a case is checked, at its own byte.
+    let t = "{open_incidents|many=共 {open_incident} 起}";
+    let e = check_template(t).expect_err("an unknown metric inside");
+    assert_eq!(&t[e.offset..e.offset + 14], "{open_incident");
+    assert!(e.message.contains("did you mean open_incidents"), "{e}");
+    // A choice reads a number, not a label; its path is checked as a placeholder's.
+    let e = check_template("{open_incidents_by_category.top|zero=无}").expect_err("a label");
+    assert!(e.message.contains("top_value"), "{e}");
+    let e = check_template("{open_incidents_by_category|zero=无}").expect_err("a series with no key");
+    assert!(e.message.contains("series"), "{e}");
+    assert_eq!(check_template("a {open_incidents|zero={open_incidents}").expect_err("unclosed").offset, 2);
+    assert_eq!(check_template("{open_incidents|zero=|one=一起|many={open_incidents} 起}"), Ok(()));
 }
 
 #[test]

@@ -33,12 +33,23 @@ impl Declutter {
     /// Places labels above their anchors, most important first; returns the indices placed with
     /// their rectangles. Labels off the viewport are not placed.
     pub fn place(&mut self, cands: &[Candidate], viewport: [f32; 2]) -> Vec<(usize, Rect)> {
+        self.place_avoiding(cands, viewport, &[])
+    }
+
+    /// As [`Declutter::place`], with no label over any of `keep_out` (the cards and the HUD
+    /// drawn over the map).
+    pub fn place_avoiding(&mut self, cands: &[Candidate], viewport: [f32; 2], keep_out: &[Rect]) -> Vec<(usize, Rect)> {
         let mut order: Vec<usize> = (0..cands.len()).collect();
         order.sort_by_key(|&i| {
             let c = &cands[i];
             (c.priority, !self.shown.contains(&c.key), c.key)
         });
         let mut grid: HashMap<(i32, i32), Vec<Rect>> = HashMap::new();
+        for r in keep_out {
+            for k in cells_of(r) {
+                grid.entry(k).or_default().push(*r);
+            }
+        }
         let mut placed = Vec::new();
         let mut shown = HashSet::new();
         for i in order {
@@ -109,5 +120,24 @@ mod tests {
         let next = d.place(&[c(3, 1, 110.0, 102.0), c(7, 1, 101.0, 100.0)], [500.0, 500.0]);
         assert_eq!(next.iter().map(|p| p.0).collect::<Vec<_>>(), vec![1]);
         assert_eq!(d.place(&[c(3, 1, 110.0, 102.0), c(7, 1, 101.0, 100.0)], [500.0, 500.0]).len(), 1);
+    }
+
+    #[test]
+    fn no_label_runs_over_a_card_or_the_hud() {
+        let mut d = Declutter::default();
+        // A card at the bottom left and the HUD at the bottom right of a 1000x600 view.
+        let keep_out = [[0.0, 400.0, 500.0, 600.0], [800.0, 500.0, 1000.0, 600.0]];
+        let cands: Vec<Candidate> =
+            (0..200).map(|i| c(i, 1, (i * 37 % 900) as f32 + 50.0, (i * 53 % 550) as f32 + 40.0)).collect();
+        let placed = d.place_avoiding(&cands, [1000.0, 600.0], &keep_out);
+        assert!(placed.len() > 10);
+        for (i, r) in &placed {
+            for k in &keep_out {
+                assert!(!overlaps(r, k), "label {i} at {r:?} runs over {k:?}");
+            }
+        }
+        // Without them, some label would have been there.
+        let free = Declutter::default().place(&cands, [1000.0, 600.0]);
+        assert!(free.iter().any(|(_, r)| keep_out.iter().any(|k| overlaps(r, k))));
     }
 }

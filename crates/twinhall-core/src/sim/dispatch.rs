@@ -104,12 +104,18 @@ impl Simulation {
     }
 
     /// Carries out an order from [`prepare_dispatch`](Self::prepare_dispatch), with no step in
-    /// between: its units route to the incident, the incident moves to 分拨, the order is kept.
+    /// between: its units route to the incident, the incident moves to 分拨 (a case not yet
+    /// accepted is accepted by its dispatch: its 流转记录 notes 受理 then 分拨 at the same
+    /// moment, one stage at a time, so the wait for the dispatch counts as 上报→受理), the order
+    /// is kept.
     pub fn apply_dispatch(&mut self, order: &DispatchOrder) {
         let now = self.now_ms;
         let target = match self.incidents.get_mut(&order.incident_id) {
             Some((incident, since)) => {
                 if incident.status < IncidentStatus::Assigned {
+                    if incident.status < IncidentStatus::Accepted {
+                        incident.stages.push(crate::protocol::StageTime { status: IncidentStatus::Accepted, at: now });
+                    }
                     incident.status = IncidentStatus::Assigned;
                     incident.stages.push(crate::protocol::StageTime { status: IncidentStatus::Assigned, at: now });
                     *since = now;

@@ -360,18 +360,36 @@ fn initial_index(rng: &mut SplitMix64, now: Millis) -> GovernanceIndex {
     }
 }
 
+/// How long the simulator keeps a case in each stage it leaves by itself (上报 a minute, 受理
+/// until the grid's staff take it on, 处置 five minutes, 反馈 and 审核 a minute), the weights of
+/// a back-dated 流转记录.
+fn stage_weight_ms(s: IncidentStatus) -> i64 {
+    match s {
+        IncidentStatus::Accepted => super::incidents::LOCAL_HANDLING_MS,
+        IncidentStatus::Handling => 300_000,
+        IncidentStatus::Reported | IncidentStatus::Feedback | IncidentStatus::Review => 60_000,
+        IncidentStatus::Assigned | IncidentStatus::Archived => 0,
+    }
+}
+
 /// The back-dated 流转记录 of an incident open at the start in `status`: every stage from the
-/// report to `status` (no 分拨: nobody was dispatched, the grid's staff took it on), evenly spread
-/// from `reported_at` to `since`, when `status` began.
+/// report to `status` (no 分拨: nobody was dispatched, the grid's staff took it on), from
+/// `reported_at` to `since`, when `status` began, each stage's share of that time in proportion
+/// to how long the simulator keeps a case in it ([`stage_weight_ms`]). Not evenly: that made
+/// every step of a seeded case equally long, so the steps' averages echoed one another (受理→处置
+/// equal to 处置→反馈 in every row of the efficiency table).
 fn seeded_stages(status: IncidentStatus, reported_at: Millis, since: Millis) -> Vec<crate::protocol::StageTime> {
     let path: Vec<IncidentStatus> =
         IncidentStatus::ALL.into_iter().filter(|s| *s <= status && *s != IncidentStatus::Assigned).collect();
-    let steps = path.len().saturating_sub(1).max(1) as i64;
+    let left = path.len().saturating_sub(1);
+    let total: i64 = path[..left].iter().map(|s| stage_weight_ms(*s)).sum::<i64>().max(1);
+    let mut before = 0i64;
     path.iter()
-        .enumerate()
-        .map(|(k, s)| crate::protocol::StageTime {
-            status: *s,
-            at: reported_at + (since - reported_at) * k as i64 / steps,
+        .map(|s| {
+            // The last at `since` exactly: `before` has come to `total` by then.
+            let at = reported_at + (since - reported_at) * before / total;
+            before += stage_weight_ms(*s);
+            crate::protocol::StageTime { status: *s, at }
         })
         .collect()
 }
@@ -866,6 +884,21 @@ mod tests {
         for inc in incidents {
             assert!(inc.grid_id.starts_with("A4-") && municipalities.contains(&inc.district.as_str()), "{inc:?}");
         }
+    }
+
+    #[test]
+    fn a_seeded_record_gives_each_stage_its_share_of_the_time() {
+        use IncidentStatus::*;
+        let s = seeded_stages(Review, 0, 4_000_000);
+        let statuses: Vec<IncidentStatus> = s.iter().map(|t| t.status).collect();
+        assert_eq!(statuses, [Reported, Accepted, Handling, Feedback, Review], "no 分拨: nobody was dispatched");
+        let at: Vec<Millis> = s.iter().map(|t| t.at).collect();
+        // 1, 30, 5 and 1 minutes of 37: 受理 (till the grid's staff take it on) is the longest,
+        // not four equal steps, which made 受理→处置 equal 处置→反馈 in every efficiency row.
+        assert_eq!(at, [0, 108_108, 3_351_351, 3_891_891, 4_000_000]);
+        assert_eq!(seeded_stages(Reported, 5, 900), [crate::protocol::StageTime { status: Reported, at: 5 }]);
+        let a = seeded_stages(Accepted, 100, 700);
+        assert_eq!(a.iter().map(|t| (t.status, t.at)).collect::<Vec<_>>(), [(Reported, 100), (Accepted, 700)]);
     }
 
     #[test]
