@@ -63,7 +63,8 @@ pub struct Framed {
 /// The orbit state, keeping `orbit`'s pitch and heading (and its distance as the first guess),
 /// that shows every point inside `free` (NDC), with a little room around them: the focus starts
 /// at the points' middle and slides so that their extent's middle sits at the region's middle,
-/// and the distance scales so that their extent fills about 85% of it.
+/// and the distance grows so that their extent fills about 85% of it (it never comes closer than
+/// `orbit`'s: a lone point keeps the shot's distance, with its surroundings in view).
 pub fn frame_in(orbit: OrbitCamera, points: &[Vec3], fov_y: f32, aspect: f32, free: [f32; 4]) -> Framed {
     let mut o = orbit;
     if points.is_empty() {
@@ -87,15 +88,18 @@ pub fn frame_in(orbit: OrbitCamera, points: &[Vec3], fov_y: f32, aspect: f32, fr
             ndc.iter().fold((Vec2::splat(f32::MAX), Vec2::splat(f32::MIN)), |(lo, hi), p| (lo.min(*p), hi.max(*p)));
         let (bw, bh) = ((hi.x - lo.x).max(1e-3), (hi.y - lo.y).max(1e-3));
         let k = (bw / (fw * 0.85)).max(bh / (fh * 0.85));
-        o.distance_m *= k.clamp(0.25, 4.0);
+        // Never closer than the shot asked: a lone incident is shown with its surroundings.
+        let before = o.distance_m;
+        o.distance_m = (o.distance_m * k.clamp(0.25, 4.0)).max(orbit.distance_m);
         o.clamp();
+        let zoomed = (o.distance_m / before - 1.0).abs();
         // Slide: the ground under the points' middle goes to the ground under the region's.
         let mid = (lo + hi) / 2.0;
         if let (Some(a), Some(b)) = (ground_at(&o, fov_y, aspect, mid), ground_at(&o, fov_y, aspect, free_c)) {
             let d = a - b;
             o.focus += Vec3::new(d.x, 0.0, d.z);
         }
-        if (k - 1.0).abs() < 0.02 && (mid - free_c).length() < 0.01 {
+        if zoomed < 0.02 && (mid - free_c).length() < 0.01 {
             break;
         }
     }
@@ -132,6 +136,17 @@ mod tests {
                 assert_eq!((f.orbit.pitch, f.orbit.heading), (start.pitch, start.heading));
             }
         }
+    }
+
+    #[test]
+    fn a_lone_point_keeps_the_shots_distance_and_moves_into_the_region() {
+        let free = [-0.9, -0.3, 0.3, 0.6];
+        let start = OrbitCamera { focus: Vec3::ZERO, distance_m: 600.0, pitch: 0.9, heading: 0.4 };
+        let p = Vec3::new(250.0, 0.0, -80.0);
+        let f = frame_in(start, &[p], FOV, 16.0 / 9.0, free);
+        assert!(f.fits && (f.orbit.distance_m - 600.0).abs() < 1e-3, "{:?}", f.orbit);
+        let q = project(&f.orbit, FOV, 16.0 / 9.0, p).unwrap();
+        assert!((q.x - (-0.3)).abs() < 0.02 && (q.y - 0.15).abs() < 0.02, "{q}");
     }
 
     #[test]

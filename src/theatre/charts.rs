@@ -462,8 +462,19 @@ pub fn pie_ui(ui: &mut egui::Ui, points: &[SeriesPoint], colours: &[egui::Color3
         return;
     }
     let colour_at = |i: usize| colours.get(i).copied().unwrap_or_else(|| category_colour(i));
-    let r = (rect.height() / 2.0 - 6.0).min(rect.width() / 4.0);
-    let centre = egui::pos2(rect.left() + r + 6.0, rect.center().y);
+    // A card taller than wide (the wall's chart column) puts the legend under the pie, one wider
+    // than tall beside it.
+    let below = rect.height() > rect.width() * 1.1;
+    let r = if below {
+        (rect.width() / 2.0 - 6.0).min(rect.height() * 0.3)
+    } else {
+        (rect.height() / 2.0 - 6.0).min(rect.width() / 4.0)
+    };
+    let centre = if below {
+        egui::pos2(rect.center().x, rect.top() + r + 6.0)
+    } else {
+        egui::pos2(rect.left() + r + 6.0, rect.center().y)
+    };
     let mut a0 = -std::f64::consts::FRAC_PI_2;
     for (i, p) in points.iter().enumerate() {
         let sweep = p.value / total * std::f64::consts::TAU;
@@ -484,12 +495,17 @@ pub fn pie_ui(ui: &mut egui::Ui, points: &[SeriesPoint], colours: &[egui::Color3
     }
     // The legend in the room right of the pie: one entry to a row, smaller or side by side when
     // they would not fit, never past the chart's edge.
-    let area = egui::Rect::from_min_max(egui::pos2(centre.x + r + 14.0, rect.top()), rect.max);
+    let area = if below {
+        egui::Rect::from_min_max(egui::pos2(rect.left(), centre.y + r + 12.0), rect.max)
+    } else {
+        egui::Rect::from_min_max(egui::pos2(centre.x + r + 14.0, rect.top()), rect.max)
+    };
     let entries: Vec<(String, egui::Color32)> = points
         .iter()
         .enumerate()
         .map(|(i, p)| (format!("{} {} ({:.0}%)", p.label(lang), p.value, p.value / total * 100.0), colour_at(i)))
         .collect();
     let legend = LegendLayout::new(&painter, &entries, &font, area.width(), area.height(), true);
-    legend.paint(&painter, egui::pos2(area.left(), area.center().y - legend.height() / 2.0), false);
+    let top = if below { area.top() } else { area.center().y - legend.height() / 2.0 };
+    legend.paint(&painter, egui::pos2(area.left(), top), false);
 }

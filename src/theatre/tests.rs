@@ -402,6 +402,14 @@ fn every_step_of_every_briefing_shows_its_subject_where_no_card_covers_it() {
                         if !shown.fits {
                             problems.push(format!("{what}: its subject does not fit the free region"));
                         }
+                        // Framing moves and widens the view, never dives into one street.
+                        let asked = super::tour::resolve_shot(shot, city, &highlights, None).orbit.distance_m;
+                        if shown.orbit.distance_m < asked - 1.0 {
+                            problems.push(format!(
+                                "{what}: framed at {} m, closer than the shot's {asked} m",
+                                shown.orbit.distance_m
+                            ));
+                        }
                         for s in &highlights.spots {
                             let p = Vec3::new(s.local[0] as f32, 0.0, -s.local[1] as f32);
                             let q = crate::context::project(&shown.orbit, fov_y, framing.free.aspect, p);
