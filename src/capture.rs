@@ -2,7 +2,8 @@
 //! `--focus`, the N frames count from when the hub has focused and analysed the incident (at
 //! most [`FOCUS_WAIT`] later), so the picture shows it. The frames always count from when the
 //! feed's first snapshot is in, or the feed said why none will come (at most [`FEED_WAIT`]
-//! later): a picture never depends on how fast the backend answered.
+//! later), and with a base map the picture waits for the tiles in view (at most [`BASEMAP_WAIT`]):
+//! a picture never depends on how fast the backend or the tile server answered.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,8 @@ use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 const CAPTURE_GRACE_FRAMES: u32 = 600;
 /// Longest wait for the feed's first snapshot before the frames count anyway.
 const FEED_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Longest wait, from the start, for the base map's tiles in view before the picture is taken anyway.
+const BASEMAP_WAIT: std::time::Duration = std::time::Duration::from_secs(45);
 /// Longest wait for `--focus` before the frames count anyway.
 const FOCUS_WAIT: std::time::Duration = std::time::Duration::from_secs(90);
 
@@ -53,6 +56,7 @@ fn request_capture(
         Res<crate::feed::FeedData>,
         Option<Res<crate::feed::FeedStatus>>,
     ),
+    (basemap, mut tiles_settled_for): (Option<Res<crate::basemap::Basemap>>, Local<u32>),
 ) {
     let started = *started.get_or_insert_with(std::time::Instant::now);
     // The feed's first snapshot is in, or the feed said why none will come.
@@ -89,6 +93,14 @@ fn request_capture(
     // The first frames compile pipelines and load assets: the frame time counts from the fourth.
     if plan.rendered > 3 && !plan.requested {
         frame_ms.push(time.delta_secs() * 1000.0);
+    }
+    // With a base map, the picture waits for the tiles in view (a few frames after the last one
+    // came, for it to reach the GPU), at most BASEMAP_WAIT.
+    let tiles_in = basemap.as_ref().is_none_or(|b| b.settled());
+    *tiles_settled_for = if tiles_in { *tiles_settled_for + 1 } else { 0 };
+    let tiles_ready = basemap.is_none() || *tiles_settled_for >= 3 || started.elapsed() >= BASEMAP_WAIT;
+    if !plan.requested && plan.rendered >= plan.frames && !tiles_ready {
+        return;
     }
     if !plan.requested && plan.rendered >= plan.frames {
         plan.requested = true;

@@ -58,6 +58,14 @@ pub struct Basemap {
     pub stats: BasemapStats,
 }
 
+impl Basemap {
+    /// Whether every tile asked for has come (or failed), and some were asked for: what a
+    /// screenshot waits for.
+    pub fn settled(&self) -> bool {
+        self.stats.worker_gone || (self.pending.is_empty() && !(self.drawn.is_empty() && self.failed.is_empty()))
+    }
+}
+
 /// Marks a tile mesh.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct BasemapTile(pub TileId);

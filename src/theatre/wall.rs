@@ -59,9 +59,12 @@ fn keep_layout(
         aspect: overlay.size.x / overlay.size.y,
         area: [l.free.min[0], l.free.min[1], l.free.max[0], l.free.max[1]],
     })));
-    let mut keep_off = vec![l.hud];
+    // The HUD: on one window in the view's own corner (`ui/hud.rs`), on a wall in the layout's.
+    let everywhere = ConsoleFree(egui::Rect::EVERYTHING);
+    let hud_view = layout_area(ctx.viewport_rect(), &view_rect, &everywhere, map.on_wall(), tile.is_some());
+    let mut keep_off = vec![layout::theatre(layout_rect(hud_view), preset, layout::NO_CARDS).hud];
     if theatre.playing.is_some() {
-        keep_off = l.cards().into_iter().map(|(_, r)| r).collect();
+        keep_off.extend(l.cards().into_iter().filter(|(name, _)| name != "hud").map(|(_, r)| r));
     }
     let rects = keep_off
         .iter()

@@ -44,7 +44,6 @@ fn draw_hud(
     tile: Option<Res<crate::context::TileView>>,
     mut cams: Query<(&mut OrbitCamera, &Projection, &Camera)>,
     view_rect: Res<crate::context::ViewRect>,
-    console_free: Res<crate::context::ConsoleFree>,
     overlay: Res<crate::context::OverlayView>,
 ) -> Result {
     let lang = settings.lang();
@@ -60,7 +59,10 @@ fn draw_hud(
     // The HUD's place is the one layout's (twinhall_core::layout): the foot of the right column,
     // under a briefing's charts, in the same view the theatre lays its cards out in.
     let on_wall = map.on_wall();
-    let area = crate::context::layout_area(ctx.viewport_rect(), &view_rect, &console_free, on_wall, tile.is_some());
+    // On one window the HUD keeps to the view's own corner (below the layers window), not to the
+    // part the console's windows leave: it stays put whatever windows open.
+    let everywhere = crate::context::ConsoleFree(egui::Rect::EVERYTHING);
+    let area = crate::context::layout_area(ctx.viewport_rect(), &view_rect, &everywhere, on_wall, tile.is_some());
     if !area.is_positive() {
         return Ok(());
     }
