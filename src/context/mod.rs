@@ -32,8 +32,8 @@ pub use png::{png_bytes, save_png};
 pub use schedule::{AppSystems, MapPass, PanelSystems};
 pub use surface::MapUi;
 pub use view::{
-    ConsoleFree, ConsoleRect, OverlayView, PickView, ViewRect, layout_area, local_of, scene_of, ui_scale_for_height,
-    update_view,
+    ConsoleFree, ConsoleRect, OverlayView, PickView, ViewRect, egui_rect, layout_area, layout_rect, local_of, scene_of,
+    ui_scale_for_height, update_view,
 };
 pub use wall::{TileView, Wall, WallCamera, WallRole};
 

@@ -51,6 +51,15 @@ impl Default for ConsoleFree {
     }
 }
 
+/// An egui rectangle as the one layout's (`twinhall_core::layout`), and back.
+pub fn layout_rect(r: egui::Rect) -> twinhall_core::layout::Rect {
+    twinhall_core::layout::Rect::new(r.min.x, r.min.y, r.max.x, r.max.y)
+}
+
+pub fn egui_rect(r: twinhall_core::layout::Rect) -> egui::Rect {
+    egui::Rect::from_min_max(egui::pos2(r.min[0], r.min[1]), egui::pos2(r.max[0], r.max[1]))
+}
+
 /// Where what is drawn over the map lays out (a briefing's cards, the HUD), in the map's egui
 /// points: on a wall its view (on a tile of several machines, the whole canvas), on one window
 /// the part of the view that no console window holds.

@@ -10,12 +10,14 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use twinhall_core::config::Lang;
 use twinhall_core::graphics::{ellipsize, wrap_cjk};
-use twinhall_core::layout::{self, Rect, StepCards};
+use twinhall_core::layout::{self, StepCards};
 use twinhall_core::theatre::Colour;
 
 use super::charts::{chart_ui, metric_title};
 use super::player::{Playback, Theatre};
-use crate::context::{ConsoleFree, FreeNdc, FreeRegion, Reserved, Settings, ViewRect, layout_area};
+use crate::context::{
+    ConsoleFree, FreeNdc, FreeRegion, Reserved, Settings, ViewRect, egui_rect, layout_area, layout_rect,
+};
 use crate::metrics::LiveMetrics;
 
 pub(super) fn plugin(app: &mut App) {
@@ -137,15 +139,6 @@ fn draw_presentation(
     let preset = wall.map_or(1.0, |w| w.preset.text_scale);
     presentation_ui(&ctx, view, preset, p, &live, &trend.samples, settings.lang(), time.elapsed_secs_f64());
     Ok(())
-}
-
-/// The layout's rectangle of an egui one, and back.
-pub fn layout_rect(r: egui::Rect) -> Rect {
-    Rect::new(r.min.x, r.min.y, r.max.x, r.max.y)
-}
-
-pub fn egui_rect(r: Rect) -> egui::Rect {
-    egui::Rect::from_min_max(egui::pos2(r.min[0], r.min[1]), egui::pos2(r.max[0], r.max[1]))
 }
 
 /// A card that stays inside `rect`: drawn from its top left (or bottom left with `bottom`), as

@@ -8,7 +8,7 @@ use bevy_egui::egui;
 use twinhall_core::config::Lang;
 
 use crate::camera::GroundCursor;
-use crate::context::{OrbitCamera, Settings};
+use crate::context::{OrbitCamera, Settings, egui_rect, layout_rect};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(super::MapPass, draw_hud).add_systems(
@@ -92,15 +92,6 @@ fn metres_per_point(orbit: &OrbitCamera, projection: &Projection, view_h_pt: f32
         _ => std::f32::consts::FRAC_PI_4,
     };
     2.0 * f64::from(orbit.distance_m) * f64::from((fov * 0.5).tan()) / f64::from(view_h_pt.max(1.0))
-}
-
-/// The layout's rectangle of an egui one, and back.
-fn layout_rect(r: egui::Rect) -> twinhall_core::layout::Rect {
-    twinhall_core::layout::Rect::new(r.min.x, r.min.y, r.max.x, r.max.y)
-}
-
-fn egui_rect(r: twinhall_core::layout::Rect) -> egui::Rect {
-    egui::Rect::from_min_max(egui::pos2(r.min[0], r.min[1]), egui::pos2(r.max[0], r.max[1]))
 }
 
 /// A compass `72 × k` points wide that turns with the camera's heading, its top left at `at`;

@@ -56,17 +56,21 @@ pub fn visuals(mode: StyleMode) -> egui::Visuals {
     }
 }
 
+/// Applies the style's theme to `ctx` when it changed since `shown`.
+fn follow(ctx: &egui::Context, style: Option<Res<MapStyle>>, shown: &mut Option<StyleMode>) {
+    let mode = style.map_or(StyleMode::Night, |s| s.mode);
+    if *shown != Some(mode) {
+        apply(ctx, mode);
+        *shown = Some(mode);
+    }
+}
+
 fn follow_style(
     mut contexts: EguiContexts,
     style: Option<Res<MapStyle>>,
     mut shown: Local<Option<StyleMode>>,
 ) -> Result {
-    let mode = style.map_or(StyleMode::Night, |s| s.mode);
-    if *shown == Some(mode) {
-        return Ok(());
-    }
-    apply(contexts.ctx_mut()?, mode);
-    *shown = Some(mode);
+    follow(contexts.ctx_mut()?, style, &mut shown);
     Ok(())
 }
 
@@ -75,12 +79,7 @@ fn follow_style_on_map(
     style: Option<Res<MapStyle>>,
     mut shown: Local<Option<StyleMode>>,
 ) -> Result {
-    let mode = style.map_or(StyleMode::Night, |s| s.mode);
-    if *shown == Some(mode) {
-        return Ok(());
-    }
-    apply(&map.ctx()?, mode);
-    *shown = Some(mode);
+    follow(&map.ctx()?, style, &mut shown);
     Ok(())
 }
 
